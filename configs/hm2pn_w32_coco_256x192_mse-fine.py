@@ -1,0 +1,7 @@
+# Ablation: plain (1/2) MSE on the fine heatmaps instead of hard keypoint mining.
+_base_ = ['./hm2pn_w32_coco_256x192.py']
+
+model = dict(
+    head=dict(
+        fine_loss=dict(_delete_=True, type='KeypointMSELoss',
+                       use_target_weight=True, loss_weight=0.5)))

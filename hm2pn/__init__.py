@@ -1,0 +1,10 @@
+"""hm2pn: HM2PN and its baselines as an MMPose 1.x extension.
+
+``import hm2pn`` applies the compatibility fixes of :mod:`hm2pn.compat` and
+registers every module of the package into MMPose's registries.
+"""
+from . import compat  # noqa: F401  (must run before anything loads checkpoints)
+from . import models  # noqa: F401  (registers backbones, heads, losses)
+from .version import __version__
+
+__all__ = ['__version__']

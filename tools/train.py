@@ -1,0 +1,43 @@
+"""Train a pose model with an hm2pn (or any MMPose) config.
+
+    python tools/train.py configs/hm2pn_w32_coco_256x192.py [--resume] [--amp]
+    bash tools/dist_train.sh configs/hm2pn_w32_coco_256x192.py 8
+"""
+import argparse
+
+from mmengine.runner import Runner
+
+import hm2pn  # noqa: F401  (compat fixes + registration)
+from hm2pn.utils.cli import add_common_args, enable_amp, load_config
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_args(parser)
+    parser.add_argument(
+        '--resume', nargs='?', const='auto', default=None,
+        help='resume from this checkpoint, or (no value) from the latest one '
+        'in the work directory')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision training')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='skip validation during training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by total batch / base_batch_size')
+    args = parser.parse_args()
+
+    cfg = load_config(args)
+    if args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = None if args.resume == 'auto' else args.resume
+    if args.amp:
+        enable_amp(cfg)
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    Runner.from_cfg(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
