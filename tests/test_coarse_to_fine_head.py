@@ -63,7 +63,7 @@ def data_samples(batch=2, seed=0):
 
 def test_forward_shapes():
     head = build_head()
-    assert isinstance(head, HeatmapHead)
+    assert isinstance(head, CoarseToFineHead) and isinstance(head, HeatmapHead)
     x = feats()
     coarse, fine = head.forward_coarse_fine(x)
     assert coarse.shape == fine.shape == (2, K, 16, 12)
@@ -119,6 +119,7 @@ def test_flip_test_runs_finenet_on_both_passes():
 
 
 def test_finenet_keeps_pytorch_default_init():
+    torch.manual_seed(0)
     head = MODELS.build(head_cfg())
     head.init_weights()
     # the head's own convs get HeatmapHead's Normal(std=0.001) init

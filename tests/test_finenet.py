@@ -50,13 +50,29 @@ def test_residual_units_pass_relu_input_when_branch_is_zero():
 
 
 def test_attention_maps_in_unit_interval():
-    x = torch.randn(2, 17, 16, 12) * 10
+    torch.manual_seed(0)
+    x = torch.randn(2, 17, 16, 12)
     channel = ChannelAttention(17)(x)
     spatial = SpatialAttention()(x)
     assert channel.shape == (2, 17, 1, 1)
     assert spatial.shape == (2, 1, 16, 12)
     for att in (channel, spatial):
         assert torch.all(att > 0) and torch.all(att < 1)
+
+
+def test_attention_maps_match_cbam_formulas():
+    x = torch.randn(2, 17, 8, 6)
+    channel, spatial = ChannelAttention(17), SpatialAttention()
+    mlp = channel.mlp
+    avg, max_ = x.mean(dim=(2, 3), keepdim=True), x.amax(dim=(2, 3),
+                                                         keepdim=True)
+    torch.testing.assert_close(channel(x),
+                               torch.sigmoid(mlp(avg) + mlp(max_)))
+    pooled = torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)
+    torch.testing.assert_close(spatial(x),
+                               torch.sigmoid(F.conv2d(pooled,
+                                                      spatial.conv.weight,
+                                                      padding=3)))
 
 
 def test_cbam_applies_both_maps():

@@ -9,10 +9,11 @@ image of the config's input size (``model.head.decoder.input_size`` or
 ``codec.input_size``). For models with a FineNet, a second column counts the
 FineNet as if it ran on an input-sized (H x W) map instead of the heatmap
 (H/4 x W/4), which is how the paper's 7.4 GFLOPs (HM2PN-W32, 256x192) come
-about. ``--conv-linear-only`` counts convolutions and linear layers only
-(no BN, upsampling, pooling), the paper's convention: HRNet-W32 7.1, HM2PN-W32
-7.0 (7.4 with FineNet at input resolution). Models are built without
-``init_weights``, so no pretrained weights are downloaded.
+about. MMEngine's counter gives 7.69 GFLOPs for HRNet-W32 at 256x192
+(7.65 of them convolutions) where the paper quotes 7.1; the differences
+between models (HM2PN-W32: -0.31, or +0.31 with FineNet at input
+resolution, as the paper's 7.1 -> 7.4) are what compare. Models are built
+without ``init_weights``, so no pretrained weights are downloaded.
 """
 import argparse
 import sys
@@ -24,8 +25,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
-from mmengine.analysis import (FlopAnalyzer,  # noqa: E402
-                               get_model_complexity_info)
+from mmengine.analysis import get_model_complexity_info  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.logging import MMLogger  # noqa: E402
 from mmpose.registry import MODELS  # noqa: E402
@@ -36,11 +36,6 @@ import hm2pn  # noqa: E402,F401  (registers the hm2pn modules)
 from hm2pn.models.heads import FineNet  # noqa: E402
 
 EXCLUDED_DIRS = ('_base_', 'quickstart')
-#: Ops counted by MMEngine besides convolutions and matrix products.
-NON_CONV_LINEAR_OPS = ('aten::batch_norm', 'aten::group_norm',
-                       'aten::layer_norm', 'aten::instance_norm',
-                       'aten::upsample_nearest2d', 'aten::upsample_bilinear2d',
-                       'aten::adaptive_avg_pool2d', 'aten::grid_sampler')
 
 
 def default_configs() -> List[Path]:
@@ -60,24 +55,15 @@ def input_hw(cfg: Config) -> Tuple[int, int]:
     return int(h), int(w)
 
 
-def count_flops(module: nn.Module,
-                shape: Tuple[int, ...],
-                conv_linear_only: bool = False) -> int:
+def count_flops(module: nn.Module, shape: Tuple[int, ...]) -> int:
     """FLOPs of ``module`` on one random input of ``shape`` (C, H, W)."""
-    inputs = (torch.randn(1, *shape), )
     with torch.no_grad():
-        if not conv_linear_only:
-            return get_model_complexity_info(
-                module, inputs=inputs, show_table=False,
-                show_arch=False)['flops']
-        analyzer = FlopAnalyzer(module, inputs).set_op_handle(
-            **dict.fromkeys(NON_CONV_LINEAR_OPS))
-        return analyzer.unsupported_ops_warnings(False).total()
+        return get_model_complexity_info(
+            module, input_shape=shape, show_table=False,
+            show_arch=False)['flops']
 
 
-def measure(path: Path,
-            conv_linear_only: bool = False
-            ) -> Tuple[str, float, float, Optional[float]]:
+def measure(path: Path) -> Tuple[str, float, float, Optional[float]]:
     """Input size, params (M), GFLOPs and GFLOPs with FineNet at input size.
     """
     cfg = Config.fromfile(str(path))
@@ -96,15 +82,14 @@ def measure(path: Path,
     for hook in hooks:
         hook.remove()
     model.forward = model._forward  # as mmpose's get_flops.py
-    flops = count_flops(model, (3, h, w), conv_linear_only)
+    flops = count_flops(model, (3, h, w))
     flops_at_input = None
     if finenets:
         flops_at_input = flops
         for m in finenets:
             k = hm_shapes[m][1]
-            flops_at_input += (
-                count_flops(m, (k, h, w), conv_linear_only) -
-                count_flops(m, tuple(hm_shapes[m][1:]), conv_linear_only))
+            flops_at_input += (count_flops(m, (k, h, w)) -
+                               count_flops(m, tuple(hm_shapes[m][1:])))
         flops_at_input /= 1e9
     return f'{h}x{w}', params / 1e6, flops / 1e9, flops_at_input
 
@@ -115,9 +100,6 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         'configs', nargs='*', type=Path,
         help='config files (default: all under configs/ except '
         f'{", ".join(EXCLUDED_DIRS)})')
-    parser.add_argument(
-        '--conv-linear-only', action='store_true',
-        help='count convolution and linear layers only (the paper\'s GFLOPs)')
     args = parser.parse_args(argv)
     configs = args.configs or default_configs()
     if not configs:
@@ -126,13 +108,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     # keep the FLOP counter's "unsupported operator" notes off the table
     MMLogger.get_instance('model_size', log_level='ERROR')
 
-    ops = ' (conv+linear)' if args.conv_linear_only else ''
-    print(f'| Config | Input | Params (M) | GFLOPs{ops} | GFLOPs{ops} '
-          '(FineNet counted at input resolution) |')
+    print('| Config | Input | Params (M) | GFLOPs | '
+          'GFLOPs (FineNet counted at input resolution) |')
     print('|---|---|---:|---:|---:|')
     for path in configs:
-        size, params, gflops, gflops_fine = measure(path,
-                                                   args.conv_linear_only)
+        size, params, gflops, gflops_fine = measure(path)
         fine = '-' if gflops_fine is None else f'{gflops_fine:.2f}'
         full = path.resolve()
         name = full.relative_to(ROOT) if full.is_relative_to(ROOT) else path

@@ -26,8 +26,9 @@ class CoarseToFineHead(HeatmapHead):
     both: ``loss_kpt_coarse`` (``loss``, e.g. ``KeypointMSELoss``) on the
     coarse heatmaps and ``loss_kpt_fine`` (``fine_loss``, the HKM loss) on the
     fine ones, summed 1:1 by MMPose; ``acc_pose`` is measured on the fine
-    heatmaps. The FineNet gets its gradient from both terms (no detach) and
-    keeps PyTorch's default init (see :class:`~hm2pn.models.heads.FineNet`).
+    heatmaps. The fine loss also reaches the coarse layers through the
+    FineNet (no detach). The FineNet keeps PyTorch's default init (see
+    :class:`~hm2pn.models.heads.FineNet`).
 
     Args:
         in_channels (int | Sequence[int]): Input feature channels.

@@ -1,0 +1,43 @@
+# Overfit check of the whole HM2PN pipeline (codec, coarse-to-fine head, HKM
+# loss, decode, flip test, CocoMetric): HM2PN-W32 at 128x96 from scratch on
+# the 4 real COCO samples (../shared/data/coco, or HM2PN_SHARED_DATA), no
+# augmentation, evaluated with GT boxes on the same images. COCO AP must
+# reach >= 0.9 (see README, "Overfit check").
+_base_ = ['../hm2pn_w32_coco_256x192.py']
+
+data_root = '{{$HM2PN_SHARED_DATA:../shared/data}}/coco/'
+train_cfg = dict(max_epochs=120, val_interval=20)
+param_scheduler = [dict(type='MultiStepLR', begin=0, end=120, milestones=[100],
+                        gamma=0.1, by_epoch=True)]
+randomness = dict(seed=0)
+default_hooks = dict(logger=dict(interval=5),
+                     checkpoint=dict(interval=20, max_keep_ckpts=1))
+
+codec = dict(type='MSRAHeatmap', input_size=(96, 128), heatmap_size=(24, 32),
+             sigma=1)
+model = dict(backbone=dict(init_cfg=None), head=dict(decoder=codec))
+train_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='GenerateTarget', encoder=codec),
+    dict(type='PackPoseInputs')
+]
+val_pipeline = [
+    dict(type='LoadImage'),
+    dict(type='GetBBoxCenterScale'),
+    dict(type='TopdownAffine', input_size=codec['input_size']),
+    dict(type='PackPoseInputs')
+]
+train_dataloader = dict(
+    batch_size=8, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, ann_file='test_coco.json',
+                 data_prefix=dict(img=''), pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=16, num_workers=0, persistent_workers=False,
+    dataset=dict(data_root=data_root, ann_file='test_coco.json',
+                 bbox_file=None, data_prefix=dict(img=''),
+                 pipeline=val_pipeline))
+test_dataloader = val_dataloader
+val_evaluator = dict(ann_file=data_root + 'test_coco.json')
+test_evaluator = val_evaluator

@@ -1,0 +1,54 @@
+"""Print the loss curve and the validation metrics of an MMEngine run.
+
+    python tools/analysis/training_curve.py WORK_DIR [--points 12]
+
+Reads the newest ``WORK_DIR/<timestamp>/vis_data/scalars.json`` and prints a
+Markdown table of the loss terms at evenly spaced iterations, then every
+validation result.
+"""
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+
+def load_records(work_dir: Path) -> List[Dict]:
+    """Records of the newest scalars.json under ``work_dir``."""
+    files = sorted(work_dir.glob('*/vis_data/scalars.json'))
+    if not files:
+        sys.exit(f'error: no */vis_data/scalars.json under {work_dir}: is it '
+                 'the --work-dir of a training run?')
+    with open(files[-1]) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('work_dir', type=Path)
+    parser.add_argument('--points', type=int, default=12,
+                        help='rows of the loss table')
+    args = parser.parse_args()
+    records = load_records(args.work_dir)
+    train = [r for r in records if 'loss' in r]
+    evals = [r for r in records if any(k.startswith(('coco/', 'pck', 'PCK'))
+                                       for k in r)]
+    if not train:
+        sys.exit(f'error: no training losses in {args.work_dir}')
+    loss_keys = sorted(k for k in train[0] if k.startswith('loss'))
+    step = max(1, math.ceil(len(train) / args.points))
+    rows = train[::step] + ([train[-1]] if (len(train) - 1) % step else [])
+    print('| iter | ' + ' | '.join(loss_keys) + ' |')
+    print('|---' * (len(loss_keys) + 1) + '|')
+    for r in rows:
+        print(f"| {r.get('iter', '?')} | "
+              + ' | '.join(f'{r[k]:.6f}' for k in loss_keys) + ' |')
+    for r in evals:
+        metrics = {k: v for k, v in r.items() if '/' in k}
+        print(f"\nvalidation at step {r.get('step', '?')}: "
+              + ', '.join(f'{k}={v:.4f}' for k, v in metrics.items()))
+
+
+if __name__ == '__main__':
+    main()
