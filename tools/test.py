@@ -7,7 +7,7 @@ import argparse
 from mmengine.runner import Runner
 
 import hm2pn  # noqa: F401  (compat fixes + registration)
-from hm2pn.utils.cli import add_common_args, load_config
+from hm2pn.utils.cli import add_common_args, shutdown_dist, load_config
 
 
 def main() -> None:
@@ -30,6 +30,7 @@ def main() -> None:
             cfg.test_evaluator, list) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
     Runner.from_cfg(cfg).test()
+    shutdown_dist()
 
 
 if __name__ == '__main__':

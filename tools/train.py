@@ -8,7 +8,7 @@ import argparse
 from mmengine.runner import Runner
 
 import hm2pn  # noqa: F401  (compat fixes + registration)
-from hm2pn.utils.cli import add_common_args, enable_amp, load_config
+from hm2pn.utils.cli import add_common_args, enable_amp, load_config, shutdown_dist
 
 
 def main() -> None:
@@ -37,6 +37,7 @@ def main() -> None:
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
     Runner.from_cfg(cfg).train()
+    shutdown_dist()
 
 
 if __name__ == '__main__':

@@ -89,3 +89,14 @@ def enable_amp(cfg: Config, dtype: Optional[str] = None) -> None:
     cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     if dtype is not None:
         cfg.optim_wrapper.dtype = dtype
+
+
+def shutdown_dist() -> None:
+    """Tear the process group down before exit.
+
+    MMEngine leaves it open; on torch 2.14 + gloo a rank then sometimes aborts
+    (SIGABRT) while the interpreter exits, failing a finished run.
+    """
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
