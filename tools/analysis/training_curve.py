@@ -7,21 +7,11 @@ Markdown table of the loss terms at evenly spaced iterations, then every
 validation result.
 """
 import argparse
-import json
 import math
 import sys
 from pathlib import Path
-from typing import Dict, List
 
-
-def load_records(work_dir: Path) -> List[Dict]:
-    """Records of the newest scalars.json under ``work_dir``."""
-    files = sorted(work_dir.glob('*/vis_data/scalars.json'))
-    if not files:
-        sys.exit(f'error: no */vis_data/scalars.json under {work_dir}: is it '
-                 'the --work-dir of a training run?')
-    with open(files[-1]) as f:
-        return [json.loads(line) for line in f if line.strip()]
+from hm2pn.utils.scalars import read_scalars
 
 
 def main() -> None:
@@ -30,7 +20,10 @@ def main() -> None:
     parser.add_argument('--points', type=int, default=12,
                         help='rows of the loss table')
     args = parser.parse_args()
-    records = load_records(args.work_dir)
+    try:
+        records = read_scalars(args.work_dir)
+    except FileNotFoundError as err:
+        sys.exit(f'error: {err}')
     train = [r for r in records if 'loss' in r]
     evals = [r for r in records if any(k.startswith(('coco/', 'pck', 'PCK'))
                                        for k in r)]
