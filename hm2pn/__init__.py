@@ -5,6 +5,9 @@ registers every module of the package into MMPose's registries.
 """
 from . import compat  # noqa: F401  (must run before anything loads checkpoints)
 from . import models  # noqa: F401  (registers backbones, heads, losses)
+from . import datasets  # noqa: F401  (registers datasets and transforms)
+from . import engine  # noqa: F401  (registers hooks)
+from . import evaluation  # noqa: F401  (registers metrics)
 from .version import __version__
 
 __all__ = ['__version__']

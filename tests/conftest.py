@@ -24,6 +24,26 @@ def coco_samples() -> Path:
     return root
 
 
+@pytest.fixture(scope='session')
+def mpii_samples() -> Path:
+    """The 5 real MPII images with keypoints (no head boxes: see tests)."""
+    root = SHARED_DATA / 'mpii'
+    if not (root / 'test_mpii.json').is_file():
+        pytest.skip(f'real MPII samples not found at {root}: set '
+                    'HM2PN_SHARED_DATA to the folder holding mpii/')
+    return root
+
+
+@pytest.fixture(scope='session')
+def video_sample() -> Path:
+    """The real demo video."""
+    path = SHARED_DATA / 'video' / 'demo.mp4'
+    if not path.is_file():
+        pytest.skip(f'demo video not found at {path}: set HM2PN_SHARED_DATA '
+                    'to the folder holding video/demo.mp4')
+    return path
+
+
 def run_tool(args: List[str], timeout: int = 900,
              env: Optional[dict] = None) -> subprocess.CompletedProcess:
     """Run a command from the repository root; fail with its output."""

@@ -1,0 +1,1 @@
+"""Inference helpers for the demos and the ONNX export."""

@@ -1,0 +1,1 @@
+"""Datasets and dataset tools (the generated occlusion dataset)."""

@@ -1,0 +1,1 @@
+"""Evaluation metrics registered into MMPose's METRICS registry."""
