@@ -1,0 +1,21 @@
+# Model zoo: HRNet-W32, MPII 256x256.
+# MMPose's config; the data paths are tied to one data_root and the metric
+# logs the PCKh table of the README.
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
+          'td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py']
+custom_imports = dict(imports=['hm2pn'], allow_failed_imports=False)
+
+# MPII in MMPose's layout (README "Data preparation"). Boxes are the GT
+# center/scale of the annotations (MPII has no detector boxes); PCKh
+# normalises by the head boxes of annotations/mpii_gt_val.mat.
+data_root = 'data/mpii/'
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(
+    dataset=dict(
+        data_root=data_root,
+        headbox_file=data_root + 'annotations/mpii_gt_val.mat'))
+test_dataloader = val_dataloader
+# MMPose's MpiiPCKAccuracy (PCKh@0.5 per joint, 'PCK' = Mean, 'PCK@0.1' =
+# Mean@0.1) that also logs them as one table row.
+val_evaluator = dict(type='MpiiPCKhAccuracy')
+test_evaluator = val_evaluator

@@ -1,0 +1,21 @@
+# Model zoo: HRNet-W48 (Sun et al., CVPR 2019), COCO 256x192.
+# MMPose's config as is; only the data paths are tied to one data_root.
+_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
+          'td-hm_hrnet-w48_8xb32-210e_coco-256x192.py']
+custom_imports = dict(imports=['hm2pn'], allow_failed_imports=False)
+
+# COCO 2017 in MMPose's layout (README "Data preparation"); every path follows
+# data_root. Evaluation uses the AP-56.4 person detections with OKS-NMS
+# (MMPose's CocoMetric defaults); `python tools/test.py CONFIG CKPT --gt-bbox`
+# (= --cfg-options test_dataloader.dataset.bbox_file=None) uses GT boxes.
+data_root = 'data/coco/'
+train_dataloader = dict(dataset=dict(data_root=data_root))
+val_dataloader = dict(
+    dataset=dict(
+        data_root=data_root,
+        bbox_file=data_root + 'person_detection_results/'
+        'COCO_val2017_detections_AP_H_56_person.json'))
+test_dataloader = val_dataloader
+val_evaluator = dict(
+    ann_file=data_root + 'annotations/person_keypoints_val2017.json')
+test_evaluator = val_evaluator
