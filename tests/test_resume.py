@@ -1,38 +1,79 @@
-"""Interrupted training resumes from its last checkpoint on torch >= 2.6
-(which refuses MMEngine checkpoints without hm2pn.compat) with the
-iteration counter, optimizer state and lr schedule of the interrupted run."""
+"""Crash and resume (issue 7, part 1).
+
+A deterministic run killed with SIGKILL mid-epoch (after the epoch-1
+checkpoint), or while writing a checkpoint, resumes with ``--resume`` and
+ends with *bit-identical* weights, optimizer state and lr to an uninterrupted
+run; ``--resume`` never picks a truncated checkpoint. Also covers torch >= 2.6
+loading MMEngine checkpoints (hm2pn.compat) and Adam/lr-schedule continuity.
+"""
+import signal
+
+import pytest
 import torch
 
 from conftest import python_tool
+from reliability_utils import (adam_steps, load_state, max_abs_diff,
+                               smoke_config_with, train_expect_failure)
 from utils import SMOKE_CONFIG
 
+# The smoke config: 2 epochs of 3 iterations, checkpoint every epoch,
+# randomness=dict(seed=0, deterministic=True).
+ITERS_PER_EPOCH = 3
+COMMON = ('--no-validate',)
 
-def _adam_steps(ckpt: dict) -> set:
-    return {float(s['step']) for s in ckpt['optimizer']['state'].values()}
+
+@pytest.fixture(scope='module')
+def straight(coco_samples, tmp_path_factory):
+    """An uninterrupted 2-epoch run (the reference)."""
+    work = tmp_path_factory.mktemp('straight')
+    python_tool('train.py', SMOKE_CONFIG, *COMMON, '--work-dir', str(work))
+    return work
 
 
-def test_resume_continues_optimizer_state(coco_samples, tmp_path):
-    common = ['--work-dir', str(tmp_path), '--no-validate']
-    # Interrupted run: stops after epoch 1 (its last checkpoint is epoch_1).
-    python_tool('train.py', SMOKE_CONFIG, *common,
-                '--cfg-options', 'train_cfg.max_epochs=1')
-    first = torch.load(tmp_path / 'epoch_1.pth', weights_only=False)
-    iters_per_epoch = first['meta']['iter']
-    assert iters_per_epoch > 0 and _adam_steps(first) == {iters_per_epoch}
-
-    out = python_tool('train.py', SMOKE_CONFIG, *common, '--resume')
-    assert 'resumed epoch: 1' in (out.stdout + out.stderr)
-    final = torch.load(tmp_path / 'epoch_2.pth', weights_only=False)
-    assert final['meta']['epoch'] == 2
-    assert final['meta']['iter'] == 2 * iters_per_epoch
-    # Adam's step count continues from the restored state, not from zero.
-    assert _adam_steps(final) == {2 * iters_per_epoch}
-    # The lr schedule kept its place: same lr as an uninterrupted run.
-    python_tool('train.py', SMOKE_CONFIG, '--no-validate',
-                '--work-dir', str(tmp_path / 'straight'))
-    straight = torch.load(tmp_path / 'straight' / 'epoch_2.pth',
-                          weights_only=False)
-    assert straight['meta']['iter'] == final['meta']['iter']
-    assert _adam_steps(straight) == _adam_steps(final)
-    lrs = [c['optimizer']['param_groups'][0]['lr'] for c in (final, straight)]
+def _assert_same_as_straight(work, straight, what: str) -> None:
+    diff = max_abs_diff(load_state(work / 'epoch_2.pth'),
+                        load_state(straight / 'epoch_2.pth'))
+    print(f'\n{what}: max abs weight difference to the uninterrupted run '
+          f'= {diff:.3e}')
+    assert diff == 0.0, f'{what}: weights differ by up to {diff}'
+    assert adam_steps(work / 'epoch_2.pth') == [2.0 * ITERS_PER_EPOCH]
+    assert adam_steps(straight / 'epoch_2.pth') == [2.0 * ITERS_PER_EPOCH]
+    lrs = [torch.load(p / 'epoch_2.pth', weights_only=False)['optimizer']
+           ['param_groups'][0]['lr'] for p in (work, straight)]
     assert lrs[0] == lrs[1], lrs
+
+
+def test_sigkill_mid_epoch_and_during_save_then_resume(straight, tmp_path):
+    """Killed twice: mid-epoch 2, then (resumed) while saving epoch 2."""
+    work_dir = tmp_path / 'work'
+    work = ['--work-dir', str(work_dir)]
+    kill_mid = smoke_config_with(
+        tmp_path, 'kill_mid_epoch',
+        "custom_hooks = [dict(type='KillAtIterHook', at_iter=5)]\n")
+    train_expect_failure(str(kill_mid), *COMMON, *work, signum=signal.SIGKILL)
+    # Killed in epoch 2 (iteration 5 of 6): only the epoch-1 checkpoint.
+    assert sorted(p.name for p in work_dir.glob('*.pth*')) == ['epoch_1.pth']
+
+    kill_save = smoke_config_with(
+        tmp_path, 'kill_in_save',
+        "custom_hooks = [dict(type='KillDuringSaveHook', at_epoch=2)]\n")
+    out = train_expect_failure(str(kill_save), *COMMON, *work, '--resume',
+                               signum=signal.SIGKILL)
+    assert f'resumed epoch: 1, iter: {ITERS_PER_EPOCH}' in out.stdout + \
+        out.stderr
+    # The half-written epoch-2 checkpoint only exists as .tmp; the pointer
+    # still names the complete epoch-1 checkpoint.
+    names = sorted(p.name for p in work_dir.glob('*.pth*'))
+    assert names == ['epoch_1.pth', 'epoch_2.pth.tmp'], names
+    assert (work_dir / 'last_checkpoint').read_text().endswith('epoch_1.pth')
+    # What MMEngine's plain CheckpointHook would have left: a truncated
+    # epoch_2.pth named by last_checkpoint. --resume must skip it.
+    half = (work_dir / 'epoch_2.pth.tmp').read_bytes()
+    (work_dir / 'epoch_2.pth').write_bytes(half)
+    (work_dir / 'last_checkpoint').write_text(str(work_dir / 'epoch_2.pth'))
+
+    out = python_tool('train.py', SMOKE_CONFIG, *COMMON, *work, '--resume')
+    text = out.stdout + out.stderr
+    assert f'skipping {work_dir / "epoch_2.pth"}: truncated or corrupt' in text
+    assert f'resumed epoch: 1, iter: {ITERS_PER_EPOCH}' in text
+    _assert_same_as_straight(work_dir, straight, 'killed twice, resumed')

@@ -4,10 +4,10 @@
 """
 import argparse
 
-from mmengine.runner import Runner
-
 import hm2pn  # noqa: F401  (compat fixes + registration)
-from hm2pn.utils.cli import add_common_args, shutdown_dist, load_config
+from hm2pn.utils.cli import (add_common_args, add_reliability_hooks,
+                             build_runner, load_config, run_with_data_hints,
+                             shutdown_dist)
 
 
 def main() -> None:
@@ -29,7 +29,8 @@ def main() -> None:
         cfg.test_evaluator = [*cfg.test_evaluator] if isinstance(
             cfg.test_evaluator, list) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
-    Runner.from_cfg(cfg).test()
+    add_reliability_hooks(cfg, hooks=('DatasetCheckHook',))
+    run_with_data_hints(build_runner(cfg), cfg, 'test')
     shutdown_dist()
 
 

@@ -1,0 +1,56 @@
+"""MMEngine's ``CheckpointHook`` with crash-safe writes."""
+from typing import Any, List, Optional
+
+from mmengine.hooks import CheckpointHook
+from mmpose.registry import HOOKS
+
+from .atomic_backend import ATOMIC_BACKEND
+
+
+@HOOKS.register_module()
+class SafeCheckpointHook(CheckpointHook):
+    """``CheckpointHook`` that never leaves a half-written checkpoint.
+
+    Checkpoints on local disk are written through
+    :class:`~hm2pn.engine.atomic_backend.AtomicLocalBackend` (write to
+    ``.tmp``, then rename), so a process killed while saving leaves the
+    previous checkpoints intact. MMEngine writes the small ``last_checkpoint``
+    pointer after the checkpoint; if a kill empties it,
+    :func:`~hm2pn.engine.checkpoint_verify.find_resumable_checkpoint` (used
+    by ``tools/train.py --resume``) falls back to the newest loadable file.
+    Remote ``out_dir`` (``s3://`` ...) and explicit ``backend_args`` /
+    ``file_client_args`` are left to MMEngine.
+
+    MMEngine deletes the oldest checkpoint *before* writing a new one when
+    ``max_keep_ckpts`` is reached; this hook defers those deletions until
+    the new checkpoint and ``last_checkpoint`` are written, so even
+    ``max_keep_ckpts=1`` keeps a complete checkpoint through a kill.
+
+    Args:
+        backend_args (dict, optional): As in ``CheckpointHook``; ``None``
+            (default) selects the atomic local backend for a local
+            ``out_dir``.
+        **kwargs: ``CheckpointHook`` arguments.
+    """
+
+    def __init__(self, backend_args: Optional[dict] = None,
+                 **kwargs: Any) -> None:
+        out_dir = kwargs.get('out_dir')
+        local = out_dir is None or '://' not in str(out_dir)
+        if (backend_args is None and kwargs.get('file_client_args') is None
+                and local):
+            backend_args = dict(backend=ATOMIC_BACKEND)
+        super().__init__(backend_args=backend_args, **kwargs)
+
+    def _save_checkpoint_with_step(self, runner: Any, step: int,
+                                   meta: dict) -> None:
+        """Save as MMEngine does, but remove old checkpoints afterwards."""
+        remove = self.file_backend.remove
+        deferred: List[str] = []
+        self.file_backend.remove = deferred.append
+        try:
+            super()._save_checkpoint_with_step(runner, step, meta)
+        finally:
+            self.file_backend.remove = remove
+        for path in deferred:
+            remove(path)
