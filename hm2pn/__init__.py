@@ -8,6 +8,7 @@ from . import models  # noqa: F401  (registers backbones, heads, losses)
 from . import datasets  # noqa: F401  (registers datasets and transforms)
 from . import engine  # noqa: F401  (registers hooks)
 from . import evaluation  # noqa: F401  (registers metrics)
+from . import apis  # noqa: F401  (inference helpers; fixes MMPose drawing on numpy 2)
 from .version import __version__
 
 __all__ = ['__version__']

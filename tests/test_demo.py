@@ -1,0 +1,211 @@
+"""Image and video demos: boxes from a COCO detection file or the whole
+image, drawings, COCO-style JSON, and the one-line errors on bad input."""
+import json
+import shutil
+import subprocess
+import sys
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
+from mmengine.structures import InstanceData
+from mmpose.structures import PoseDataSample
+
+from conftest import REPO, run_tool
+from utils import SMOKE_CONFIG
+
+from hm2pn.apis import (DetectionBoxes, HardKeypointVisualizer,
+                        InferenceInputError, PoseDemo, check_boxes,
+                        list_images, load_pose_model, run_images, whole_image)
+from hm2pn.apis.drawing import HARD_RING_COLOR, score_colors
+
+DET_FILE = 'test_coco_det_AP_H_56.json'
+OVERFIT_CONFIG = 'configs/smoke/hm2pn_w32_overfit_coco_128x96.py'
+
+
+def save_random_checkpoint(config: str, path) -> str:
+    """A checkpoint of ``config``'s model with random weights (and meta)."""
+    torch.manual_seed(0)
+    model = load_pose_model(str(REPO / config), None)
+    save_checkpoint(dict(state_dict=weights_to_cpu(model.state_dict()),
+                         meta=dict(dataset_meta=model.dataset_meta)),
+                    str(path))
+    return str(path)
+
+
+@pytest.fixture(scope='module')
+def smoke_ckpt(tmp_path_factory) -> str:
+    return save_random_checkpoint(
+        SMOKE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'smoke.pth')
+
+
+@pytest.fixture(scope='module')
+def smoke_model(smoke_ckpt):
+    return load_pose_model(str(REPO / SMOKE_CONFIG), smoke_ckpt)
+
+
+def test_image_demo_with_coco_detection_boxes(coco_samples, smoke_ckpt,
+                                              tmp_path):
+    out = tmp_path / 'out'
+    proc = run_tool([
+        sys.executable, 'demo/image_demo.py', str(coco_samples), SMOKE_CONFIG,
+        smoke_ckpt, '--bboxes', str(coco_samples / DET_FILE), '--bbox-thr',
+        '0.9', '--out-dir', str(out)
+    ])
+    assert '4 of 4 images done' in proc.stdout, proc.stdout
+    dets = json.loads((coco_samples / DET_FILE).read_text())
+    for img in sorted(coco_samples.glob('*.jpg')):
+        drawn = cv2.imread(str(out / img.name))
+        source = cv2.imread(str(img))
+        assert drawn is not None and drawn.shape == source.shape
+        result = json.loads((out / (img.stem + '.json')).read_text())
+        expected = sorted(d['score'] for d in dets
+                          if d['image_id'] == int(img.stem)
+                          and d['score'] >= 0.9)
+        persons = result['persons']
+        assert len(persons) == len(expected) > 0, img.name
+        assert sorted(p['bbox_score'] for p in persons) == pytest.approx(
+            expected, abs=1e-4)
+        assert len(result['keypoint_names']) == 17
+        for p in persons:
+            assert len(p['keypoints']) == 51
+            assert len(p['keypoint_scores']) == 17
+            x, y, w, h = p['bbox']
+            # keypoints (with a heatmap peak > 0; MMPose puts the others
+            # at heatmap (-1, -1)) lie in the crop: the box padded 1.25x and
+            # widened or heightened to the input aspect ratio
+            kpts = np.array(p['keypoints']).reshape(17, 3)
+            xs, ys = kpts[kpts[:, 2] > 0, 0], kpts[kpts[:, 2] > 0, 1]
+            ratio = 96 / 64  # H / W of the smoke config's input
+            half_w = 1.25 * max(w, h / ratio) / 2 + 0.5
+            half_h = 1.25 * max(h, w * ratio) / 2 + 0.5
+            assert np.abs(xs - (x + w / 2)).max() <= half_w
+            assert np.abs(ys - (y + h / 2)).max() <= half_h
+        # the drawing changed the image (boxes, links, keypoints)
+        assert np.abs(drawn.astype(int) - source.astype(int)).max() > 100
+
+
+def test_whole_image_is_one_person(coco_samples, smoke_model, tmp_path):
+    demo = PoseDemo(smoke_model, whole_image)
+    img = sorted(coco_samples.glob('*.jpg'))[0]
+    drawn, records = demo(cv2.imread(str(img)), str(img))
+    assert len(records) == 1
+    h, w = drawn.shape[:2]
+    assert records[0]['bbox'] == pytest.approx([0, 0, w, h], abs=0.01)
+
+
+def test_bad_image_in_folder_is_reported_and_others_done(coco_samples,
+                                                         smoke_ckpt,
+                                                         tmp_path):
+    folder = tmp_path / 'imgs'
+    folder.mkdir()
+    good = sorted(coco_samples.glob('*.jpg'))[0]
+    shutil.copy(good, folder / good.name)
+    (folder / 'broken.jpg').write_bytes(b'not a jpeg')
+    out = tmp_path / 'out'
+    proc = subprocess.run(
+        [sys.executable, 'demo/image_demo.py', str(folder), SMOKE_CONFIG,
+         smoke_ckpt, '--out-dir', str(out)], cwd=REPO, capture_output=True,
+        text=True, timeout=600)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert '1 of 2 images done' in proc.stdout
+    errors = [ln for ln in proc.stderr.splitlines() if ln.startswith('error')]
+    assert len(errors) == 1 and 'broken.jpg' in errors[0], proc.stderr
+    assert 'cannot read this image' in errors[0]
+    assert (out / good.name).is_file()
+    assert (out / (good.stem + '.json')).is_file()
+    assert not (out / 'broken.json').exists()
+
+
+def test_empty_folder_and_missing_path(tmp_path):
+    with pytest.raises(InferenceInputError, match='holds no image'):
+        list_images(str(tmp_path))
+    with pytest.raises(InferenceInputError, match='no such image or folder'):
+        list_images(str(tmp_path / 'nope'))
+
+
+def test_box_outside_image_is_one_line_error(coco_samples, smoke_model,
+                                             tmp_path):
+    with pytest.raises(InferenceInputError,
+                       match=r'x\.jpg: box .* outside the 64x48 image'):
+        check_boxes(np.array([[100, 100, 150, 150, 1.0]]), (48, 64, 3),
+                    'x.jpg')
+    # partly outside: clipped to the image
+    clipped = check_boxes(np.array([[-10, 5, 30, 100]]), (48, 64, 3), 'x.jpg')
+    assert clipped.tolist() == [[0, 5, 30, 48]]
+    # through the demo: the folder run reports it and returns the error
+    boxes = lambda name, img: np.array([[5000, 5000, 5100, 5100, 0.9]])  # noqa
+    img = sorted(coco_samples.glob('*.jpg'))[0]
+    errors = run_images(PoseDemo(smoke_model, boxes), [str(img)],
+                        str(tmp_path / 'out'))
+    assert len(errors) == 1 and img.name in errors[0], errors
+
+
+def test_checkpoint_of_another_config(smoke_ckpt):
+    with pytest.raises(InferenceInputError) as info:
+        load_pose_model(str(REPO / OVERFIT_CONFIG), smoke_ckpt)
+    message = str(info.value)
+    assert '\n' not in message
+    assert smoke_ckpt in message and 'missing' in message
+    assert 'unexpected' in message and 'another config' in message
+
+
+def test_detection_file_lookup(coco_samples, tmp_path):
+    by_number = DetectionBoxes(str(coco_samples / DET_FILE), score_thr=0.5)
+    boxes = by_number('some/dir/000000000785.jpg')
+    assert boxes.shape[1] == 5 and len(boxes) > 0
+    assert (boxes[:, 4] >= 0.5).all() and (boxes[:, 2] > boxes[:, 0]).all()
+    # through an annotation file, for names that are not numbers
+    ann = dict(images=[dict(id=785, file_name='kitchen.jpg')])
+    (tmp_path / 'ann.json').write_text(json.dumps(ann))
+    by_ann = DetectionBoxes(str(coco_samples / DET_FILE),
+                            str(tmp_path / 'ann.json'), score_thr=0.5)
+    np.testing.assert_array_equal(by_ann('kitchen.jpg'), boxes)
+    with pytest.raises(InferenceInputError, match='kitchen.jpg: cannot tell'):
+        by_number('kitchen.jpg')
+    with pytest.raises(InferenceInputError, match='other.jpg: not among'):
+        by_ann('other.jpg')
+    assert len(by_number('000000999999.jpg')) == 0
+    (tmp_path / 'bad.json').write_text('{"a": 1}')
+    with pytest.raises(InferenceInputError, match='bad.json: expected a list'):
+        DetectionBoxes(str(tmp_path / 'bad.json'))
+
+
+def test_hard_keypoints_are_ringed_and_coloured_by_score():
+    colors = score_colors(np.array([0.0, 0.5, 1.0]))
+    assert colors.tolist() == [[255, 0, 0], [255, 255, 0], [0, 255, 0]]
+    vis = HardKeypointVisualizer(hard_thr=0.5, radius=3)
+    vis.set_dataset_meta(dict(num_keypoints=2, skeleton_links=[],
+                              keypoint_colors=None, skeleton_link_colors=None))
+    image = np.zeros((100, 200, 3), np.uint8)
+    inst = InstanceData(keypoints=np.array([[[40., 50.], [150., 50.]]]),
+                        keypoint_scores=np.array([[0.9, 0.35]]))
+    sample = PoseDataSample(pred_instances=inst)
+    drawn = vis.add_datasample('t', image, sample, draw_gt=False,
+                               kpt_thr=0.3)
+    ring = np.all(drawn == HARD_RING_COLOR, axis=-1)
+    assert ring[:, 100:].sum() > 10, 'the hard keypoint (0.35) has a ring'
+    assert ring[:, :100].sum() == 0, 'the confident one (0.9) has none'
+    assert tuple(drawn[50, 40]) == tuple(score_colors(np.array([0.9]))[0])
+
+
+def test_video_demo(video_sample, smoke_ckpt, tmp_path):
+    out = tmp_path / 'demo.mp4'
+    proc = run_tool([
+        sys.executable, 'demo/video_demo.py', str(video_sample), SMOKE_CONFIG,
+        smoke_ckpt, '--out', str(out), '--max-frames', '3'
+    ])
+    assert '3 frames written' in proc.stdout
+    cap = cv2.VideoCapture(str(out))
+    frames = 0
+    while cap.read()[0]:
+        frames += 1
+    src = cv2.VideoCapture(str(video_sample))
+    assert frames == 3
+    assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == int(
+        src.get(cv2.CAP_PROP_FRAME_WIDTH))
+    result = json.loads(out.with_suffix('.json').read_text())
+    assert [f['frame'] for f in result['frames']] == [0, 1, 2]
+    assert all(len(f['persons']) == 1 for f in result['frames'])
