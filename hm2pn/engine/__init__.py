@@ -6,11 +6,12 @@ from .dataset_check_hook import (DatasetCheckHook, DatasetError,
                                  check_built_dataset)
 from .epoch_seed_hook import EpochSeedHook
 from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
+from .precise_bn_hook import PreciseBNHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 
 __all__ = [
     'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DatasetCheckHook', 'DatasetError',
-    'EpochSeedHook', 'FiniteLossHook', 'NonFiniteLossError', 'Problem',
+    'EpochSeedHook', 'FiniteLossHook', 'NonFiniteLossError', 'PreciseBNHook', 'Problem',
     'Report', 'SafeCheckpointHook', 'check_built_dataset',
     'check_coco_dataset', 'checkpoint_problem', 'find_resumable_checkpoint'
 ]
