@@ -103,3 +103,17 @@ def test_init_weights_restores_pytorch_default_init():
     bound = 1 / math.sqrt(17 * 9)  # kaiming_uniform_(a=sqrt(5)) bound
     assert conv.weight.abs().max() <= bound
     assert conv.weight.std() > 0.5 * bound / math.sqrt(3)
+
+
+def test_zero_init_residual_starts_as_identity_and_still_learns():
+    torch.manual_seed(0)
+    net = FineNet(17, zero_init_residual=True)
+    net.init_weights()
+    x = torch.rand(2, 17, 8, 6)  # heatmaps are >= 0, so ReLU(x) == x
+    out = net(x)
+    assert torch.equal(out, x)
+    out.sum().backward()
+    assert net.units[0].norm3.weight.grad.abs().sum() > 0
+    default = FineNet(17)
+    default.init_weights()
+    assert not torch.equal(default(x), x)
