@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main-job command: install (idempotent), then run the
-# quickstart: train HM2PN on CPU, evaluate it with CocoMetric, print the result.
-# Extra arguments go to tools/quickstart.py.
+# quickstart: generate the synthetic occlusion dataset, train a reduced HM2PN
+# on CPU, evaluate it with CocoMetric, draw predictions, write the keypoint
+# report. Extra arguments go to tools/quickstart.py (e.g. --model hrnet).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 bash "$ROOT/tools/install.sh"
