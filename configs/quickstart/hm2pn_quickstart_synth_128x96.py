@@ -8,13 +8,13 @@
 #   stages 2-4: widths 16/32/64/128, one module each (W32: 32/.../256, 1/4/3);
 # - FineNet units zero-initialised (zero_init_residual=True);
 # - ground-truth boxes for validation (no detector), flip test kept;
-# - batch 16, Adam lr 1e-3 with cosine decay over 2 epochs (456 iterations),
+# - batch 16, Adam lr 1e-3 with cosine decay over 6 epochs (1368 iterations),
 #   validation at the end only: about 10 minutes on an idle 2-core CPU.
 _base_ = ['../hm2pn_w32_coco_256x192.py']
 
 data_root = '{{$HM2PN_SYNTH_DATA:data/synth}}/'
-train_cfg = dict(max_epochs=2, val_interval=2)
-param_scheduler = [dict(type='CosineAnnealingLR', begin=0, end=2, T_max=2,
+train_cfg = dict(max_epochs=6, val_interval=6)
+param_scheduler = [dict(type='CosineAnnealingLR', begin=0, end=6, T_max=6,
                         eta_min=1e-5, by_epoch=True,
                         convert_to_iter_based=True)]
 auto_scale_lr = dict(base_batch_size=16)
