@@ -12,6 +12,7 @@ from torch import nn
 
 import hm2pn  # noqa: F401
 from hm2pn.models.backbones import HM2PNHRNet, MSBottleneck, MSBResNet
+from utils import randomize_bn
 
 
 def hrnet_extra(stage1_block='BOTTLENECK', width=32):
@@ -41,18 +42,6 @@ def projection(in_channels, out_channels):
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, 1, bias=False),
         build_norm_layer(dict(type='BN'), out_channels)[1])
-
-
-def randomize_bn(module):
-    """Non-trivial BN affine params and running stats (eval-mode tests)."""
-    g = torch.Generator().manual_seed(0)
-    for m in module.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            n = m.num_features
-            m.weight.data = torch.rand(n, generator=g) + 0.5
-            m.bias.data = torch.randn(n, generator=g) * 0.1
-            m.running_mean = torch.randn(n, generator=g) * 0.1
-            m.running_var = torch.rand(n, generator=g) + 0.5
 
 
 def num_params(module):

@@ -11,6 +11,7 @@ from torch import nn
 
 import hm2pn  # noqa: F401
 from hm2pn.models.backbones import HM2PNHRNet, MSBottleneck
+from utils import randomize_bn
 
 TOL = dict(rtol=1e-5, atol=1e-5)
 
@@ -27,18 +28,6 @@ def projection(in_channels, out_channels):
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, 1, bias=False),
         build_norm_layer(dict(type='BN'), out_channels)[1])
-
-
-def randomize_bn(module, seed=0):
-    """Non-trivial BN affine params and running stats."""
-    g = torch.Generator().manual_seed(seed)
-    for m in module.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            n = m.num_features
-            m.weight.data = torch.rand(n, generator=g) + 0.5
-            m.bias.data = torch.randn(n, generator=g) * 0.1
-            m.running_mean = torch.randn(n, generator=g) * 0.1
-            m.running_var = torch.rand(n, generator=g) + 0.5
 
 
 def pair(in_channels, with_cp=False):
