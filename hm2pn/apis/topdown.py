@@ -20,6 +20,7 @@ from mmpose.apis import inference_topdown, init_model
 from mmpose.evaluation.functional import nms
 from mmpose.structures import PoseDataSample, merge_data_samples
 
+from ..utils.cli import read_config
 from .errors import InferenceInputError
 
 _EXAMPLES = 3  # keys quoted in a checkpoint-mismatch message
@@ -31,9 +32,11 @@ def _require_file(path: str, what: str) -> None:
 
 
 def load_config(config: str) -> Config:
-    """Read a config file (its ``custom_imports`` import ``hm2pn``)."""
+    """Read a config file (its ``custom_imports`` import ``hm2pn``); a
+    failing ``custom_imports`` gets :func:`hm2pn.utils.cli.read_config`'s
+    hint."""
     _require_file(config, 'config file')
-    return Config.fromfile(config)
+    return read_config(config)
 
 
 def check_state_dict(model: torch.nn.Module, state_dict: dict,
