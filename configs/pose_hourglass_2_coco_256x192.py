@@ -3,8 +3,11 @@
 # (one 1x1 heatmap conv and one MSE loss per stack, summed; the last stack
 # predicts), from MMPose's 1-stack hourglass52 recipe.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hourglass52_8xb32-210e_coco-256x256.py']
-custom_imports = dict(imports=['hm2pn'], allow_failed_imports=False)
+          'td-hm_hourglass52_8xb32-210e_coco-256x256.py',
+          './_base_/runtime.py']
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))
+custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
+visualizer = _base_.hm2pn_visualizer
 
 codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64),
              sigma=2)

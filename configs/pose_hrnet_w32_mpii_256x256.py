@@ -2,8 +2,11 @@
 # MMPose's config; the data paths are tied to one data_root and the metric
 # logs the PCKh table of the README.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
-          'td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py']
-custom_imports = dict(imports=['hm2pn'], allow_failed_imports=False)
+          'td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py',
+          './_base_/runtime.py']
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))
+custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
+visualizer = _base_.hm2pn_visualizer
 
 # MPII in MMPose's layout (README "Data preparation"). Boxes are the GT
 # center/scale of the annotations (MPII has no detector boxes); PCKh

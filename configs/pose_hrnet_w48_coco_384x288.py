@@ -1,8 +1,11 @@
 # Model zoo: HRNet-W48 (Sun et al., CVPR 2019), COCO 384x288.
 # MMPose's config as is; only the data paths are tied to one data_root.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hrnet-w48_8xb32-210e_coco-384x288.py']
-custom_imports = dict(imports=['hm2pn'], allow_failed_imports=False)
+          'td-hm_hrnet-w48_8xb32-210e_coco-384x288.py',
+          './_base_/runtime.py']
+default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))
+custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
+visualizer = _base_.hm2pn_visualizer
 
 # COCO 2017 in MMPose's layout (README "Data preparation"); every path follows
 # data_root. Evaluation uses the AP-56.4 person detections with OKS-NMS

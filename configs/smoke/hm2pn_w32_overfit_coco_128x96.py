@@ -16,7 +16,7 @@ randomness = dict(seed=0)
 # With batches of 4 from 12 people, BatchNorm's running averages do not match
 # the statistics the overfit weights see; recompute them on 4 batches of all
 # 12 training people before each evaluation (hm2pn/engine/precise_bn_hook.py).
-custom_hooks = [dict(type='SyncBuffersHook'),
+custom_hooks = [*_base_.custom_hooks,
                 dict(type='PreciseBNHook', num_batches=4, batch_size=12)]
 default_hooks = dict(logger=dict(interval=5),
                      checkpoint=dict(interval=50, max_keep_ckpts=1))

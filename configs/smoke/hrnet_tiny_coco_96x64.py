@@ -2,16 +2,19 @@
 # ../shared/data/coco (set HM2PN_SHARED_DATA to point elsewhere). Used by the
 # end-to-end, distributed and resume tests; trains in seconds on CPU.
 _base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py']
-custom_imports = dict(imports=['hm2pn'], allow_failed_imports=False)
+          'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
+          '../_base_/runtime.py']
+custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
+visualizer = _base_.hm2pn_visualizer
 
 data_root = '{{$HM2PN_SHARED_DATA:../shared/data}}/coco/'
 train_cfg = dict(max_epochs=2, val_interval=1)
 param_scheduler = [dict(type='MultiStepLR', begin=0, end=2, milestones=[1],
                         gamma=0.1, by_epoch=True)]
 randomness = dict(seed=0, deterministic=True)
-default_hooks = dict(logger=dict(interval=1),
-                     checkpoint=dict(interval=1, max_keep_ckpts=3))
+default_hooks = dict(
+    logger=dict(interval=1),
+    checkpoint=dict(type='SafeCheckpointHook', interval=1, max_keep_ckpts=3))
 
 codec = dict(type='MSRAHeatmap', input_size=(64, 96), heatmap_size=(16, 24),
              sigma=1)

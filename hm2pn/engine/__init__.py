@@ -6,12 +6,13 @@ from .dataset_check_hook import (DatasetCheckHook, DatasetError,
                                  check_built_dataset)
 from .epoch_seed_hook import EpochSeedHook
 from .finite_loss_hook import FiniteLossHook, NonFiniteLossError
+from .flush_denormal_hook import FlushDenormalHook, flushes_denormals
 from .precise_bn_hook import PreciseBNHook
 from .safe_checkpoint_hook import SafeCheckpointHook
 
 __all__ = [
     'ATOMIC_BACKEND', 'AtomicLocalBackend', 'DatasetCheckHook', 'DatasetError',
-    'EpochSeedHook', 'FiniteLossHook', 'NonFiniteLossError', 'PreciseBNHook', 'Problem',
+    'EpochSeedHook', 'FiniteLossHook', 'FlushDenormalHook', 'NonFiniteLossError', 'PreciseBNHook', 'Problem',
     'Report', 'SafeCheckpointHook', 'check_built_dataset',
-    'check_coco_dataset', 'checkpoint_problem', 'find_resumable_checkpoint'
+    'check_coco_dataset', 'checkpoint_problem', 'find_resumable_checkpoint', 'flushes_denormals'
 ]
