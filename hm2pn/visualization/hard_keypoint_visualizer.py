@@ -11,17 +11,13 @@ keypoint dots:
 
 Keypoints below ``kpt_thr`` are not drawn (MMPose's convention).
 """
-from typing import Optional
-
 import cv2
-import mmcv
 import numpy as np
 from mmengine.structures import InstanceData
 from mmpose.registry import VISUALIZERS
-from mmpose.structures import PoseDataSample
 from mmpose.visualization import PoseLocalVisualizer
 
-from . import vis_compat  # noqa: F401  (NumPy 2 fix of MMPose's drawing)
+from . import numpy2_fix  # noqa: F401  (NumPy 2 fix of MMPose's drawing)
 
 HARD_RING_COLOR = (255, 0, 255)  # RGB magenta, outside the score palette
 
@@ -110,49 +106,3 @@ class HardKeypointVisualizer(PoseLocalVisualizer):
         self.set_image(image)
         return image
 
-
-def build_visualizer(dataset_meta: dict,
-                     hard_thr: float = 0.5,
-                     radius: int = 4,
-                     line_width: int = 2) -> HardKeypointVisualizer:
-    """A :class:`HardKeypointVisualizer` for a model's dataset.
-
-    Args:
-        dataset_meta (dict): ``model.dataset_meta`` (skeleton, link colours).
-        hard_thr (float): Score below which a drawn keypoint is ringed.
-        radius (int): Keypoint dot radius in pixels.
-        line_width (int): Link width in pixels.
-
-    Returns:
-        HardKeypointVisualizer: Ready to draw.
-    """
-    visualizer = HardKeypointVisualizer(hard_thr=hard_thr, radius=radius,
-                                        line_width=line_width)
-    visualizer.set_dataset_meta(dataset_meta)
-    return visualizer
-
-
-def draw_poses(visualizer: PoseLocalVisualizer,
-               image_bgr: np.ndarray,
-               sample: Optional[PoseDataSample],
-               kpt_thr: float = 0.3,
-               draw_bbox: bool = True) -> np.ndarray:
-    """Draw the predicted poses of one image.
-
-    Args:
-        visualizer (PoseLocalVisualizer): E.g. from :func:`build_visualizer`.
-        image_bgr (np.ndarray): The image, BGR uint8 (H, W, 3).
-        sample (PoseDataSample, optional): Merged predictions of the image;
-            ``None`` (no person) returns a copy of the image.
-        kpt_thr (float): Keypoints scored below it are not drawn.
-        draw_bbox (bool): Draw the person boxes too.
-
-    Returns:
-        np.ndarray: The drawn image, BGR uint8 (H, W, 3).
-    """
-    if sample is None or 'pred_instances' not in sample:
-        return image_bgr.copy()
-    drawn = visualizer.add_datasample(
-        'pose', mmcv.bgr2rgb(image_bgr), sample, draw_gt=False,
-        draw_bbox=draw_bbox, kpt_thr=kpt_thr, show=False)
-    return mmcv.rgb2bgr(drawn)

@@ -4,17 +4,26 @@
 whose OpenCV backend calls ``int(radius)``; NumPy >= 2.4 refuses to convert a
 1-element 1-d array to a Python scalar (``TypeError: only 0-dimensional arrays
 can be converted to Python scalars``), so every keypoint drawing of MMPose
-1.3.2 (``MMPoseInferencer``, MMPose's demo scripts, our demos) fails. The fix
-turns a size-1 ``radius`` into a scalar before MMPose's method runs; other
-inputs are passed through unchanged.
+<= 1.3.2 (``MMPoseInferencer``, MMPose's demo scripts, our demos) fails. The
+fix turns a size-1 ``radius`` into a scalar before MMPose's method runs; other
+inputs are passed through unchanged. It is applied only where it is needed:
+NumPy >= 2.4 with MMPose < 1.4.
 """
 from typing import Any
 
+import mmpose
 import numpy as np
+from mmengine.utils import digit_version
 from mmpose.visualization.opencv_backend_visualizer import \
     OpencvBackendVisualizer
 
 _PATCHED_ATTR = '_hm2pn_radius_fix'
+
+
+def needed() -> bool:
+    """Whether this NumPy/MMPose pair has the ``int(radius)`` failure."""
+    return (digit_version(np.__version__) >= digit_version('2.4.0')
+            and digit_version(mmpose.__version__) < digit_version('1.4.0'))
 
 
 def apply() -> None:
@@ -35,4 +44,5 @@ def apply() -> None:
     setattr(OpencvBackendVisualizer, _PATCHED_ATTR, True)
 
 
-apply()
+if needed():
+    apply()
