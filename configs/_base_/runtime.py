@@ -18,10 +18,9 @@
 #   custom_hooks = [*_base_.custom_hooks, dict(type='PreciseBNHook')]
 #
 # (tests/configs/test_runtime_hooks.py checks every shipped config.)
-custom_imports = dict(imports=['hm2pn'], allow_failed_imports=False)
-# TODO(integrator): once hm2pn/visualization/ exists, import it as well:
-# custom_imports = dict(imports=['hm2pn', 'hm2pn.visualization'],
-#                       allow_failed_imports=False)
+# hm2pn registers the modules and hooks; hm2pn.visualization the visualizer.
+custom_imports = dict(imports=['hm2pn', 'hm2pn.visualization'],
+                      allow_failed_imports=False)
 
 # hm2pn/engine/: a data check before the first iteration (errors stop the run
 # naming the record), seed + epoch reseeding (bit-identical resume), a stop at
@@ -40,11 +39,8 @@ hm2pn_vis_backends = [
     dict(type='LocalVisBackend'),
     dict(type='TensorboardVisBackend'),
 ]
+# MMPose's PoseLocalVisualizer that also marks the hard keypoints (used by
+# the visualization hook, MMPoseInferencer and MMPose's demos).
 hm2pn_visualizer = dict(
-    type='PoseLocalVisualizer', vis_backends=hm2pn_vis_backends,
+    type='HardKeypointVisualizer', vis_backends=hm2pn_vis_backends,
     name='visualizer')
-# TODO(integrator): once hm2pn/visualization/ exists, draw the hard
-# keypoints (HardKeypointVisualizer subclasses PoseLocalVisualizer):
-# hm2pn_visualizer = dict(
-#     type='HardKeypointVisualizer', vis_backends=hm2pn_vis_backends,
-#     name='visualizer')
