@@ -1,10 +1,14 @@
 """Evaluate a checkpoint with an hm2pn (or any MMPose) config.
 
     python tools/test.py CONFIG CHECKPOINT [--dump results.pkl] [--gt-bbox]
+    python tools/test.py CONFIG CHECKPOINT --test-dev [--test-dev-info JSON]
+        [--test-dev-dets JSON] [--test-dev-images DIR] [--test-dev-out JSON]
 """
 import argparse
+import os.path as osp
 
 import hm2pn  # noqa: F401  (compat fixes + registration)
+from hm2pn.evaluation.test_dev import configure_test_dev, write_submission
 from hm2pn.utils.cli import (add_common_args, add_reliability_hooks,
                              build_runner, load_config, run_with_data_hints,
                              shutdown_dist)
@@ -19,6 +23,21 @@ def main() -> None:
         '--gt-bbox', action='store_true',
         help='evaluate on ground-truth boxes instead of the detector boxes '
         '(test_dataloader.dataset.bbox_file=None)')
+    parser.add_argument(
+        '--test-dev', action='store_true',
+        help='COCO test-dev2017: predict on the detector boxes of the image '
+        'info and write the submission file for the evaluation server '
+        '(no ground truth, no metrics)')
+    parser.add_argument('--test-dev-info', help='image info json (default: '
+                        '<data_root>/annotations/image_info_test-dev2017.json)')
+    parser.add_argument('--test-dev-dets', help='person detections (default: '
+                        '<data_root>/person_detection_results/'
+                        'COCO_test-dev2017_detections_AP_H_609_person.json)')
+    parser.add_argument('--test-dev-images',
+                        help='image folder (default: <data_root>/test2017/)')
+    parser.add_argument('--test-dev-out', help='submission file (default: '
+                        '<work_dir>/person_keypoints_test-dev2017_<config>'
+                        '_results.json)')
     args = parser.parse_args()
 
     cfg = load_config(args)
@@ -29,8 +48,21 @@ def main() -> None:
         cfg.test_evaluator = [*cfg.test_evaluator] if isinstance(
             cfg.test_evaluator, list) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
-    add_reliability_hooks(cfg, hooks=('DatasetCheckHook',))
-    run_with_data_hints(build_runner(cfg), cfg, 'test')
+    if args.test_dev:
+        # no annotations to check (configure_test_dev checks its inputs)
+        results = configure_test_dev(cfg, args.test_dev_info,
+                                     args.test_dev_dets, args.test_dev_images)
+    else:
+        add_reliability_hooks(cfg, hooks=('DatasetCheckHook',))
+    runner = build_runner(cfg)
+    run_with_data_hints(runner, cfg, 'test')
+    if args.test_dev and runner.rank == 0:
+        name = osp.splitext(osp.basename(args.config))[0].replace('_', '-')
+        out = args.test_dev_out or osp.join(
+            cfg.work_dir, f'person_keypoints_test-dev2017_{name}_results.json')
+        records = write_submission(results, out)
+        print(f'test-dev submission: {out} ({len(records)} results; zip it '
+              f'for the server)\nfirst record: {records[0]}')
     shutdown_dist()
 
 

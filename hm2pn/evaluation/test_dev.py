@@ -68,6 +68,7 @@ def configure_test_dev(cfg: Config,
         raise FileNotFoundError(
             f'test-dev image folder {image_dir} does not exist: pass '
             '--test-dev-images DIR')
+    check_inputs(image_info, detections)
     prefix = outfile_prefix or osp.join(cfg.work_dir, 'test-dev2017')
     dataset.update(
         data_root='', ann_file=image_info, bbox_file=detections,
@@ -81,7 +82,41 @@ def configure_test_dev(cfg: Config,
     cfg.test_evaluator = dict(
         evaluator, ann_file=image_info, format_only=True,
         outfile_prefix=osp.abspath(prefix))
+    # hm2pn's dataset check wants annotated COCO files; the image info has
+    # none (check_inputs above checks what a test-dev run reads instead).
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
+                        if h.get('type') != 'DatasetCheckHook']
     return osp.abspath(prefix) + '.keypoints.json'
+
+
+def check_inputs(image_info: str, detections: str) -> None:
+    """Check the image info and the detections a test-dev run reads.
+
+    Raises:
+        ValueError: Naming the file and the problem (no ``images`` list,
+            detections that are not a list of person boxes, or boxes of
+            images the image info does not list).
+    """
+    with open(image_info) as f:
+        info = json.load(f)
+    if not isinstance(info, dict) or not isinstance(info.get('images'), list):
+        raise ValueError(f'{image_info}: not a COCO image info file (needs '
+                         'an "images" list)')
+    image_ids = {img['id'] for img in info['images']}
+    with open(detections) as f:
+        dets = json.load(f)
+    if not isinstance(dets, list) or not dets:
+        raise ValueError(f'{detections}: expected a non-empty list of '
+                         'detections in COCO results format')
+    for i, det in enumerate(dets):
+        missing = [k for k in ('image_id', 'bbox', 'score', 'category_id')
+                   if k not in det]
+        if missing:
+            raise ValueError(f'{detections}: detection {i} lacks {missing}')
+        if det['image_id'] not in image_ids:
+            raise ValueError(
+                f'{detections}: detection {i} is on image {det["image_id"]}, '
+                f'which {image_info} does not list: wrong detection file?')
 
 
 def check_records(records: Any, source: str) -> List[Dict[str, Any]]:
@@ -133,5 +168,5 @@ def write_submission(results_file: str, out_file: str) -> List[Dict[str, Any]]:
 
 
 __all__ = ['SERVER_FIELDS', 'TEST_DEV_DETECTIONS', 'TEST_DEV_IMAGES',
-           'TEST_DEV_IMAGE_INFO', 'check_records', 'configure_test_dev',
-           'write_submission']
+           'TEST_DEV_IMAGE_INFO', 'check_inputs', 'check_records',
+           'configure_test_dev', 'write_submission']
