@@ -5,6 +5,7 @@ callables are run interleaved (A, B, A, B, ...) and the median of the
 repeats is reported, so that load from other processes on a shared machine
 hits both models alike and the ratio stays fair.
 """
+
 import argparse
 import os
 import statistics
@@ -34,8 +35,9 @@ from torch import nn  # noqa: E402
 import hm2pn  # noqa: E402,F401  (registers the hm2pn modules)
 
 HM2PN_CONFIG = 'configs/hm2pn_w32_coco_256x192.py'
-HRNET_CONFIG = ('mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-                'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py')
+HRNET_CONFIG = (
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py'
+)
 #: (label, config) of the compared models, HM2PN first.
 MODELS_COMPARED = (('HM2PN-W32', HM2PN_CONFIG), ('HRNet-W32', HRNET_CONFIG))
 #: MMPose's COCO keypoint metainfo (flip pairs, sigmas), in its package.
@@ -44,30 +46,33 @@ COCO_METAINFO = '_base_/datasets/coco.py'
 
 def add_device_args(parser: argparse.ArgumentParser) -> None:
     """``--device``, ``--amp``, ``--threads`` and ``--quick``."""
-    parser.add_argument('--device', default='cpu',
-                        help='torch device, e.g. cpu or cuda (default: cpu)')
-    parser.add_argument('--amp', choices=['bf16', 'fp16'],
-                        help='autocast dtype (default: fp32, no autocast)')
-    parser.add_argument('--threads', type=int,
-                        help='torch intra-op threads (default: torch default)')
-    parser.add_argument('--quick', action='store_true',
-                        help='fewer repeats and sizes (a rough look)')
+    parser.add_argument(
+        '--device', default='cpu', help='torch device, e.g. cpu or cuda (default: cpu)'
+    )
+    parser.add_argument(
+        '--amp', choices=['bf16', 'fp16'], help='autocast dtype (default: fp32, no autocast)'
+    )
+    parser.add_argument(
+        '--threads', type=int, help='torch intra-op threads (default: torch default)'
+    )
+    parser.add_argument(
+        '--quick', action='store_true', help='fewer repeats and sizes (a rough look)'
+    )
 
 
 def setup(args: argparse.Namespace) -> torch.device:
-    """Register modules, quiet the loggers, apply ``--threads``/``--device``.
-    """
+    """Register modules, quiet the loggers, apply ``--threads``/``--device``."""
     register_all_modules(init_default_scope=True)
     MMLogger.get_instance('bench', log_level='ERROR')
+    # as CPU training does (FlushDenormalHook of configs/_base_/runtime.py)
+    torch.set_flush_denormal(True)
     if args.threads:
         torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     if device.type == 'cuda' and not torch.cuda.is_available():
-        sys.exit(f'--device {args.device}: CUDA is not available on this '
-                 'machine; use --device cpu')
+        sys.exit(f'--device {args.device}: CUDA is not available on this machine; use --device cpu')
     if args.amp == 'fp16' and device.type == 'cpu':
-        sys.exit('--amp fp16: float16 autocast is for GPUs; use --amp bf16 '
-                 'on CPU or --device cuda')
+        sys.exit('--amp fp16: float16 autocast is for GPUs; use --amp bf16 on CPU or --device cuda')
     return device
 
 
@@ -104,6 +109,7 @@ def model_gflops(model: nn.Module, h: int, w: int) -> float:
     """Multiply-adds per image (G), by MMEngine's counter, as
     ``tools/analysis/model_size.py`` counts them."""
     from mmengine.analysis import get_model_complexity_info
+
     was_training = model.training
     model.eval()
     forward = model.forward
@@ -111,10 +117,11 @@ def model_gflops(model: nn.Module, h: int, w: int) -> float:
     try:
         with torch.no_grad():
             flops = get_model_complexity_info(
-                model, show_table=False, show_arch=False,
-                inputs=(torch.zeros(1, 3, h, w,
-                                    device=next(model.parameters()).device),
-                        ))['flops']
+                model,
+                show_table=False,
+                show_arch=False,
+                inputs=(torch.zeros(1, 3, h, w, device=next(model.parameters()).device),),
+            )['flops']
     finally:
         model.forward = forward
         model.train(was_training)
@@ -129,8 +136,7 @@ def sync(device: torch.device) -> None:
 MATMUL = 'fp32 matmul'
 
 
-def matmul_fn(device: torch.device,
-              n: int = 2048) -> Tuple[Callable[[], object], float]:
+def matmul_fn(device: torch.device, n: int = 2048) -> Tuple[Callable[[], object], float]:
     """An n x n fp32 matmul and its FLOPs (2 n^3): the machine's practical
     peak. Timed interleaved with the models (same load), so ``% peak`` is
     fair on a shared machine."""
@@ -140,11 +146,11 @@ def matmul_fn(device: torch.device,
 
 
 def interleaved(
-        fns: Dict[str, Callable[[], object]],
-        repeats: int,
-        warmup: int,
-        device: torch.device,
-        cpu: Optional[Dict[str, List[float]]] = None
+    fns: Dict[str, Callable[[], object]],
+    repeats: int,
+    warmup: int,
+    device: torch.device,
+    cpu: Optional[Dict[str, List[float]]] = None,
 ) -> Dict[str, List[float]]:
     """Time each callable ``repeats`` times, interleaved A, B, A, B, ...
 
@@ -184,12 +190,14 @@ def median(xs: List[float]) -> float:
 def coco_metainfo() -> dict:
     """COCO keypoint metainfo (flip indices, sigmas) of MMPose."""
     import mmpose
+
     configs = Path(mmpose.__file__).parent / '.mim' / 'configs'
     return parse_pose_metainfo(dict(from_file=str(configs / COCO_METAINFO)))
 
 
-def topdown_batch(batch: int, h: int, w: int, device: torch.device,
-                  with_targets: bool = False, seed: int = 0) -> dict:
+def topdown_batch(
+    batch: int, h: int, w: int, device: torch.device, with_targets: bool = False, seed: int = 0
+) -> dict:
     """A batch as MMPose's top-down data loader yields it (before the data
     preprocessor): uint8 (3, H, W) images and PoseDataSamples.
 
@@ -210,22 +218,23 @@ def topdown_batch(batch: int, h: int, w: int, device: torch.device,
     g = torch.Generator().manual_seed(seed)
     inputs, samples = [], []
     for _ in range(batch):
-        inputs.append(
-            torch.randint(0, 256, (3, h, w), generator=g,
-                          dtype=torch.uint8).to(device))
+        inputs.append(torch.randint(0, 256, (3, h, w), generator=g, dtype=torch.uint8).to(device))
         sample = PoseDataSample(
-            metainfo=dict(input_size=np.array([w, h]),
-                          input_center=np.array([w / 2, h / 2], np.float32),
-                          input_scale=np.array([w, h], np.float32),
-                          flip_indices=meta['flip_indices'], id=0, img_id=0))
+            metainfo=dict(
+                input_size=np.array([w, h]),
+                input_center=np.array([w / 2, h / 2], np.float32),
+                input_scale=np.array([w, h], np.float32),
+                flip_indices=meta['flip_indices'],
+                id=0,
+                img_id=0,
+            )
+        )
         sample.gt_instances = InstanceData(
-            bboxes=np.array([[0, 0, w, h]], np.float32),
-            bbox_scores=np.ones(1, np.float32))
+            bboxes=np.array([[0, 0, w, h]], np.float32), bbox_scores=np.ones(1, np.float32)
+        )
         if with_targets:
-            sample.gt_fields = PixelData(
-                heatmaps=torch.rand(k, h // 4, w // 4, generator=g))
-            sample.gt_instance_labels = InstanceData(
-                keypoint_weights=torch.ones(1, k))
+            sample.gt_fields = PixelData(heatmaps=torch.rand(k, h // 4, w // 4, generator=g))
+            sample.gt_instance_labels = InstanceData(keypoint_weights=torch.ones(1, k))
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
 
@@ -236,6 +245,8 @@ def machine_line(device: torch.device) -> str:
         name = torch.cuda.get_device_name(device)
     else:
         name = f'CPU, {os.cpu_count()} cores visible'
-    return (f'device: {name}; torch {torch.__version__}; '
-            f'torch threads: {torch.get_num_threads()} '
-            f'(OMP_NUM_THREADS={os.environ.get("OMP_NUM_THREADS", "unset")})')
+    return (
+        f'device: {name}; torch {torch.__version__}; '
+        f'torch threads: {torch.get_num_threads()} '
+        f'(OMP_NUM_THREADS={os.environ.get("OMP_NUM_THREADS", "unset")})'
+    )

@@ -13,6 +13,7 @@ same run times HM2PN-W32's ``train_step`` (batch ``--train-batch``, median
 of 2 steps) unless ``--train-img-s`` gives it. The loader is not the
 bottleneck when one worker delivers at least 2x the step's img/s.
 """
+
 import argparse
 import contextlib
 import io
@@ -25,8 +26,7 @@ from typing import Optional, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from common import (HM2PN_CONFIG, ROOT, add_device_args,  # noqa: E402
-                    load_config, machine_line, setup)
+from common import HM2PN_CONFIG, ROOT, add_device_args, load_config, machine_line, setup  # noqa: E402
 from mmengine.dataset import pseudo_collate  # noqa: E402
 from mmpose.registry import DATASETS  # noqa: E402
 from torch.utils.data import DataLoader, Subset  # noqa: E402
@@ -34,12 +34,13 @@ from torch.utils.data import DataLoader, Subset  # noqa: E402
 
 def coco_samples_dir() -> Path:
     """``$HM2PN_SHARED_DATA/coco`` (default ``../shared/data/coco``)."""
-    root = Path(os.environ.get('HM2PN_SHARED_DATA',
-                               ROOT.parent / 'shared' / 'data'))
+    root = Path(os.environ.get('HM2PN_SHARED_DATA', ROOT.parent / 'shared' / 'data'))
     coco = root / 'coco'
     if not (coco / 'test_coco.json').is_file():
-        sys.exit(f'{coco / "test_coco.json"} not found: set HM2PN_SHARED_DATA '
-                 'to the folder holding coco/test_coco.json and its images')
+        sys.exit(
+            f'{coco / "test_coco.json"} not found: set HM2PN_SHARED_DATA '
+            'to the folder holding coco/test_coco.json and its images'
+        )
     return coco
 
 
@@ -47,9 +48,13 @@ def loader_img_s(dataset, samples: int, batch: int, workers: int) -> float:
     """Samples per second of a DataLoader over ``samples`` repeated items,
     first batch excluded."""
     indices = [i % len(dataset) for i in range(samples + batch)]
-    loader = DataLoader(Subset(dataset, indices), batch_size=batch,
-                        num_workers=workers, collate_fn=pseudo_collate,
-                        shuffle=False)
+    loader = DataLoader(
+        Subset(dataset, indices),
+        batch_size=batch,
+        num_workers=workers,
+        collate_fn=pseudo_collate,
+        shuffle=False,
+    )
     it = iter(loader)
     next(it)  # worker start-up
     t0 = time.perf_counter()
@@ -65,24 +70,25 @@ def train_img_s(batch: int, device: torch.device) -> float:
     from train_step import build
 
     args = argparse.Namespace(batch=batch, amp=None)
-    model, optim, data, _ = build('HM2PN-W32', args, device,
-                                  count_flops=False)
-    times = interleaved({'hm2pn': lambda: model.train_step(data, optim)},
-                        repeats=2, warmup=1, device=device)
+    model, optim, data, _ = build('HM2PN-W32', args, device, count_flops=False)
+    times = interleaved(
+        {'hm2pn': lambda: model.train_step(data, optim)}, repeats=2, warmup=1, device=device
+    )
     return batch / median(times['hm2pn'])
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_args(parser)
-    parser.add_argument('--samples', type=int, default=256,
-                        help='timed samples per worker setting (default 256)')
-    parser.add_argument('--batch', type=int, default=16,
-                        help='loader batch size (default 16)')
+    parser.add_argument(
+        '--samples', type=int, default=256, help='timed samples per worker setting (default 256)'
+    )
+    parser.add_argument('--batch', type=int, default=16, help='loader batch size (default 16)')
     parser.add_argument('--workers', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument('--train-batch', type=int, default=8)
-    parser.add_argument('--train-img-s', type=float,
-                        help='use this train-step img/s instead of timing it')
+    parser.add_argument(
+        '--train-img-s', type=float, help='use this train-step img/s instead of timing it'
+    )
     args = parser.parse_args(argv)
     device = setup(args)
     samples = 64 if args.quick else args.samples
@@ -90,8 +96,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     cfg = load_config(HM2PN_CONFIG)
     ds_cfg = cfg.train_dataloader.dataset
     coco = coco_samples_dir()
-    ds_cfg.update(data_root=str(coco), ann_file='test_coco.json',
-                  data_prefix=dict(img=''))
+    ds_cfg.update(data_root=str(coco), ann_file='test_coco.json', data_prefix=dict(img=''))
     with contextlib.redirect_stdout(io.StringIO()):  # pycocotools' chatter
         dataset = DATASETS.build(ds_cfg)
     if args.train_img_s:
@@ -100,19 +105,25 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         train, source = train_img_s(args.train_batch, device), 'measured'
 
     print(machine_line(device))
-    print(f'dataset: {coco} ({len(dataset)} person instances, repeated), '
-          f'pipeline of {HM2PN_CONFIG}; {samples} samples per row, loader '
-          f'batch {args.batch}; HM2PN-W32 train step ({args.device}, batch '
-          f'{args.train_batch}, {source}): {train:.2f} img/s\n')
-    print('| workers | loader img/s | img/s per worker | train step img/s | '
-          'per worker / train step | not the bottleneck (>= 2x) |')
+    print(
+        f'dataset: {coco} ({len(dataset)} person instances, repeated), '
+        f'pipeline of {HM2PN_CONFIG}; {samples} samples per row, loader '
+        f'batch {args.batch}; HM2PN-W32 train step ({args.device}, batch '
+        f'{args.train_batch}, {source}): {train:.2f} img/s\n'
+    )
+    print(
+        '| workers | loader img/s | img/s per worker | train step img/s | '
+        'per worker / train step | not the bottleneck (>= 2x) |'
+    )
     print('|---:|---:|---:|---:|---:|---|')
     for workers in args.workers:
         rate = loader_img_s(dataset, samples, args.batch, workers)
         per = rate / max(workers, 1)
-        print(f'| {workers} | {rate:.1f} | {per:.1f} | {train:.2f} | '
-              f'{per / train:.1f}x | {"yes" if per >= 2 * train else "NO"} |',
-              flush=True)
+        print(
+            f'| {workers} | {rate:.1f} | {per:.1f} | {train:.2f} | '
+            f'{per / train:.1f}x | {"yes" if per >= 2 * train else "NO"} |',
+            flush=True,
+        )
 
 
 if __name__ == '__main__':

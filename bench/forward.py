@@ -9,16 +9,14 @@ HM2PN, ... and the median of the repeats is reported. ``channels_last``
 rows convert the models with ``.to(memory_format=torch.channels_last)``;
 ``--compile`` adds ``torch.compile`` rows (backbone and head forward compiled
 by inductor; compile time excluded, several minutes on CPU).
-``--msb-variants`` adds rows with HM2PN's MSBs on the straightforward
-(reference) path and with the opt-in BN folding (``fold_bn``), to show what
-the MSB inference path buys on the whole model. The table rows are limited
-with ``--batches`` and ``--flip``.
+The table rows are limited with ``--batches`` and ``--flip``.
 
 Achieved GFLOP/s counts 2 FLOPs per multiply-add of MMEngine's counter (as
 the matmul peak counts 2 n^3), times 2 with flip test; ``% peak`` is that
 over the GFLOP/s of a 2048 x 2048 fp32 matmul timed interleaved with the
 models in the same row (median; same load), printed in the last column.
 """
+
 import argparse
 import copy
 import sys
@@ -28,22 +26,23 @@ from typing import Dict, List, Optional, Sequence, Tuple
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from common import (MODELS_COMPARED, add_device_args, autocast,  # noqa: E402
-                    build_model, input_hw, interleaved, load_config,
-                    machine_line, matmul_fn, median, model_gflops, setup,
-                    topdown_batch, MATMUL)
+from common import (  # noqa: E402
+    MATMUL,
+    MODELS_COMPARED,
+    add_device_args,
+    autocast,
+    build_model,
+    input_hw,
+    interleaved,
+    load_config,
+    machine_line,
+    matmul_fn,
+    median,
+    model_gflops,
+    setup,
+    topdown_batch,
+)
 from torch import nn  # noqa: E402
-
-from hm2pn.models.backbones import MSBottleneck  # noqa: E402
-
-
-def msb_variant(model: nn.Module, fast: bool, fold_bn: bool) -> nn.Module:
-    """A copy of ``model`` with every MSB's ``fast`` and ``fold_bn`` set."""
-    model = copy.deepcopy(model)
-    for m in model.modules():
-        if isinstance(m, MSBottleneck):
-            m.fast, m.fold_bn = fast, fold_bn
-    return model
 
 
 def compiled(model: nn.Module) -> nn.Module:
@@ -58,19 +57,21 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_args(parser)
     parser.add_argument('--batches', type=int, nargs='+', default=[1, 32])
-    parser.add_argument('--flip', nargs='+', choices=['off', 'on'],
-                        default=['off', 'on'], help='flip test settings')
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed repeats per row below batch 16 (default '
-                        '3; one less, without warm-up, from batch 16; '
-                        '--quick: 1)')
-    parser.add_argument('--compile', action='store_true',
-                        help='add torch.compile rows (slow to compile)')
+    parser.add_argument(
+        '--flip', nargs='+', choices=['off', 'on'], default=['off', 'on'], help='flip test settings'
+    )
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=3,
+        help='timed repeats per row below batch 16 (default '
+        '3; one less, without warm-up, from batch 16; '
+        '--quick: 1)',
+    )
+    parser.add_argument(
+        '--compile', action='store_true', help='add torch.compile rows (slow to compile)'
+    )
     parser.add_argument('--no-channels-last', action='store_true')
-    parser.add_argument('--msb-variants', nargs='*', type=int,
-                        metavar='BATCH',
-                        help='add HM2PN rows with the reference MSB path and '
-                        'with fold_bn (at these batch sizes; all if none)')
     args = parser.parse_args(argv)
     device = setup(args)
     repeats = 1 if args.quick else args.repeats
@@ -86,46 +87,46 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
     variants: List[Tuple[str, Dict[str, nn.Module]]] = [('eager', models)]
     if not args.no_channels_last:
-        variants.append(('channels_last', {
-            k: copy.deepcopy(m).to(memory_format=torch.channels_last)
-            for k, m in models.items()}))
+        variants.append(
+            (
+                'channels_last',
+                {
+                    k: copy.deepcopy(m).to(memory_format=torch.channels_last)
+                    for k, m in models.items()
+                },
+            )
+        )
     if args.compile:
-        variants.append(('compile', {k: compiled(m)
-                                     for k, m in models.items()}))
-    if args.msb_variants is not None:
-        for mode, fast, fold in (('eager, MSB reference path', False, False),
-                                 ('eager, MSB fold_bn', True, True)):
-            variants.append((mode, {
-                names[0]: msb_variant(models[names[0]], fast, fold),
-                names[1]: models[names[1]]}))
+        variants.append(('compile', {k: compiled(m) for k, m in models.items()}))
 
     matmul, matmul_flops = matmul_fn(device)
     print(machine_line(device))
-    print(f'precision: {args.amp or "fp32"}; input {h}x{w}; '
-          f'GMACs/img (MMEngine): ' +
-          ', '.join(f'{k} {v:.2f}' for k, v in gflops.items()) +
-          f'; median of {repeats} (batch < 16) or {max(repeats - 1, 1)} '
-          f'interleaved repeats ({names[0]}, {names[1]}, {MATMUL}, ...), '
-          'after 1 warm-up below batch 16\n')
+    print(
+        f'precision: {args.amp or "fp32"}; input {h}x{w}; '
+        f'GMACs/img (MMEngine): '
+        + ', '.join(f'{k} {v:.2f}' for k, v in gflops.items())
+        + f'; median of {repeats} (batch < 16) or {max(repeats - 1, 1)} '
+        f'interleaved repeats ({names[0]}, {names[1]}, {MATMUL}, ...), '
+        'after 1 warm-up below batch 16\n'
+    )
     a, b = names
-    print(f'| batch | flip test | mode | {a} ms/img | {a} img/s | '
-          f'{b} ms/img | {b} img/s | {a}/{b} time | {a}/{b} CPU time | '
-          f'{a} GFLOP/s (% peak) | {b} GFLOP/s (% peak) | '
-          f'{MATMUL} GFLOP/s |')
+    print(
+        f'| batch | flip test | mode | {a} ms/img | {a} img/s | '
+        f'{b} ms/img | {b} img/s | {a}/{b} time | {a}/{b} CPU time | '
+        f'{a} GFLOP/s (% peak) | {b} GFLOP/s (% peak) | '
+        f'{MATMUL} GFLOP/s |'
+    )
     print('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for batch in args.batches:
         data = topdown_batch(batch, h, w, device)
         for flip in [f == 'on' for f in args.flip]:
             for mode, variant in variants:
-                if flip and mode not in ('eager', ):
+                if flip and mode not in ('eager',):
                     continue  # flip doubles the work; the ratio is the same
-                if 'MSB' in mode and args.msb_variants and (
-                        batch not in args.msb_variants):
-                    continue
                 for m in variant.values():
                     m.test_cfg['flip_test'] = flip
 
-                def step(m: nn.Module) -> None:
+                def step(m: nn.Module, data: dict = data) -> None:
                     with torch.no_grad(), autocast(device, args.amp):
                         m.test_step(data)
 
@@ -135,8 +136,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 small = batch < 16
                 cpu: Dict[str, List[float]] = {}
                 times = interleaved(
-                    fns, repeats if small else max(repeats - 1, 1),
-                    warmup=1 if small else 0, device=device, cpu=cpu)
+                    fns,
+                    repeats if small else max(repeats - 1, 1),
+                    warmup=1 if small else 0,
+                    device=device,
+                    cpu=cpu,
+                )
                 cpu_ratio = median(cpu[a]) / median(cpu[b])
                 peak = matmul_flops / median(times.pop(MATMUL)) / 1e9
                 t = {k: median(v) / batch for k, v in times.items()}
@@ -145,12 +150,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 cells = []
                 for k in names:
                     cells += [f'{t[k] * 1e3:.1f}', f'{1 / t[k]:.1f}']
-                print(f'| {batch} | {"on" if flip else "off"} | {mode} | ' +
-                      ' | '.join(cells) + f' | {t[a] / t[b]:.3f} | '
-                      f'{cpu_ratio:.3f} | ' +
-                      ' | '.join(f'{gfs[k]:.1f} ({100 * gfs[k] / peak:.0f}%)'
-                                 for k in names) + f' | {peak:.1f} |',
-                      flush=True)
+                print(
+                    f'| {batch} | {"on" if flip else "off"} | {mode} | '
+                    + ' | '.join(cells)
+                    + f' | {t[a] / t[b]:.3f} | '
+                    f'{cpu_ratio:.3f} | '
+                    + ' | '.join(f'{gfs[k]:.1f} ({100 * gfs[k] / peak:.0f}%)' for k in names)
+                    + f' | {peak:.1f} |',
+                    flush=True,
+                )
 
 
 if __name__ == '__main__':

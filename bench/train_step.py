@@ -19,6 +19,7 @@ over a 2048 x 2048 fp32 matmul timed interleaved with the steps. ``CPU
 time`` compares process CPU seconds (``time.process_time``), which do not
 count the time other processes hold the cores.
 """
+
 import argparse
 import json
 import resource
@@ -30,17 +31,28 @@ from typing import Dict, List, Optional, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from common import (MODELS_COMPARED, add_device_args, autocast,  # noqa: E402
-                    build_model, input_hw, interleaved, load_config,
-                    machine_line, matmul_fn, median, model_gflops, setup,
-                    topdown_batch, MATMUL)
+from common import (  # noqa: E402
+    MATMUL,
+    MODELS_COMPARED,
+    add_device_args,
+    autocast,
+    build_model,
+    input_hw,
+    interleaved,
+    load_config,
+    machine_line,
+    matmul_fn,
+    median,
+    model_gflops,
+    setup,
+    topdown_batch,
+)
 from mmengine.optim import build_optim_wrapper  # noqa: E402
 
-from hm2pn.utils.cli import enable_amp  # noqa: E402
+from hm2pn.runtime import enable_amp  # noqa: E402
 
 
-def build(label: str, args: argparse.Namespace, device: torch.device,
-          count_flops: bool = True):
+def build(label: str, args: argparse.Namespace, device: torch.device, count_flops: bool = True):
     """Model (train mode), optimizer wrapper, batch and GMACs/img (0.0
     without ``count_flops``)."""
     cfg = load_config(dict(MODELS_COMPARED)[label])
@@ -65,9 +77,10 @@ def memory_worker(label: str, args: argparse.Namespace) -> None:
     for _ in range(2):
         with autocast(device, args.amp if device.type != 'cuda' else None):
             model.train_step(data, optim)
-    out = dict(rss_before_mb=before / 1024,
-               rss_peak_mb=resource.getrusage(
-                   resource.RUSAGE_SELF).ru_maxrss / 1024)
+    out = dict(
+        rss_before_mb=before / 1024,
+        rss_peak_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
     if device.type == 'cuda':
         out['cuda_peak_mb'] = torch.cuda.max_memory_allocated(device) / 2**20
     print('MEMORY ' + json.dumps(out))
@@ -79,9 +92,10 @@ def measure_memory(label: str, argv: Sequence[str]) -> Dict[str, float]:
     proc = subprocess.run(cmd, capture_output=True, text=True)
     for line in proc.stdout.splitlines():
         if line.startswith('MEMORY '):
-            return json.loads(line[len('MEMORY '):])
-    raise RuntimeError(f'memory subprocess for {label} failed '
-                       f'(exit {proc.returncode}):\n{proc.stderr[-2000:]}')
+            return json.loads(line[len('MEMORY ') :])
+    raise RuntimeError(
+        f'memory subprocess for {label} failed (exit {proc.returncode}):\n{proc.stderr[-2000:]}'
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -89,8 +103,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_device_args(parser)
     parser.add_argument('--batch', type=int, default=16)
-    parser.add_argument('--repeats', type=int, default=3,
-                        help='timed steps per model (default 3; --quick 2)')
+    parser.add_argument(
+        '--repeats', type=int, default=3, help='timed steps per model (default 3; --quick 2)'
+    )
     parser.add_argument('--memory-worker', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_worker:
@@ -123,28 +138,33 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     a, b = names
     t = {k: median(v) for k, v in times.items()}
     print(machine_line(device))
-    print(f'precision: {args.amp or "fp32"}; batch {args.batch}, 256x192; '
-          f'{MATMUL} (2048^3) interleaved with the steps: {peak:.1f} GFLOP/s '
-          f'(= 100% peak); median of {repeats} interleaved steps per model '
-          '(after 1 warm-up)\n')
+    print(
+        f'precision: {args.amp or "fp32"}; batch {args.batch}, 256x192; '
+        f'{MATMUL} (2048^3) interleaved with the steps: {peak:.1f} GFLOP/s '
+        f'(= 100% peak); median of {repeats} interleaved steps per model '
+        '(after 1 warm-up)\n'
+    )
     mem_cols = 'peak RSS MB (before step)'
     if device.type == 'cuda':
         mem_cols += ' | CUDA peak allocated MB'
-    print(f'| model | s/step | img/s | ms/img | vs {b} | vs {b} (CPU time) '
-          f'| GFLOP/s (% peak) | {mem_cols} |')
-    print('|---|---:|---:|---:|---:|---:|---:|---:|' +
-          ('---:|' if device.type == 'cuda' else ''))
+    print(
+        f'| model | s/step | img/s | ms/img | vs {b} | vs {b} (CPU time) '
+        f'| GFLOP/s (% peak) | {mem_cols} |'
+    )
+    print('|---|---:|---:|---:|---:|---:|---:|---:|' + ('---:|' if device.type == 'cuda' else ''))
     for k in names:
         gfs = 3 * 2 * gmacs[k] * args.batch / t[k]
         mem = memory[k]
         cells = [f'{mem["rss_peak_mb"]:.0f} ({mem["rss_before_mb"]:.0f})']
         if device.type == 'cuda':
             cells.append(f'{mem["cuda_peak_mb"]:.0f}')
-        print(f'| {k} | {t[k]:.2f} | {args.batch / t[k]:.1f} | '
-              f'{t[k] / args.batch * 1e3:.0f} | {t[k] / t[b]:.3f} | '
-              f'{median(cpu[k]) / median(cpu[b]):.3f} | '
-              f'{gfs:.1f} ({100 * gfs / peak:.0f}%) | ' + ' | '.join(cells) +
-              ' |')
+        print(
+            f'| {k} | {t[k]:.2f} | {args.batch / t[k]:.1f} | '
+            f'{t[k] / args.batch * 1e3:.0f} | {t[k] / t[b]:.3f} | '
+            f'{median(cpu[k]) / median(cpu[b]):.3f} | '
+            f'{gfs:.1f} ({100 * gfs / peak:.0f}%) | ' + ' | '.join(cells) + ' |'
+        )
+
 
 if __name__ == '__main__':
     main()

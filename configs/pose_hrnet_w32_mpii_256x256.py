@@ -1,9 +1,10 @@
 # Model zoo: HRNet-W32, MPII 256x256.
 # MMPose's config; the data paths are tied to one data_root and the metric
 # logs the PCKh table of the README.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/mpii/'
-          'td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py',
-          './_base_/runtime.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/mpii/td-hm_hrnet-w32_8xb64-210e_mpii-256x256.py',
+    './_base_/runtime.py',
+]
 default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))
 custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
 visualizer = _base_.hm2pn_visualizer
@@ -14,9 +15,8 @@ visualizer = _base_.hm2pn_visualizer
 data_root = 'data/mpii/'
 train_dataloader = dict(dataset=dict(data_root=data_root))
 val_dataloader = dict(
-    dataset=dict(
-        data_root=data_root,
-        headbox_file=data_root + 'annotations/mpii_gt_val.mat'))
+    dataset=dict(data_root=data_root, headbox_file=data_root + 'annotations/mpii_gt_val.mat')
+)
 test_dataloader = val_dataloader
 # MMPose's MpiiPCKAccuracy (PCKh@0.5 per joint, 'PCK' = Mean, 'PCK@0.1' =
 # Mean@0.1) that also logs them as one table row.

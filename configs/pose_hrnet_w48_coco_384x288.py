@@ -1,8 +1,9 @@
 # Model zoo: HRNet-W48 (Sun et al., CVPR 2019), COCO 384x288.
 # MMPose's config as is; only the data paths are tied to one data_root.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hrnet-w48_8xb32-210e_coco-384x288.py',
-          './_base_/runtime.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w48_8xb32-210e_coco-384x288.py',
+    './_base_/runtime.py',
+]
 default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))
 custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
 visualizer = _base_.hm2pn_visualizer
@@ -17,8 +18,9 @@ val_dataloader = dict(
     dataset=dict(
         data_root=data_root,
         bbox_file=data_root + 'person_detection_results/'
-        'COCO_val2017_detections_AP_H_56_person.json'))
+        'COCO_val2017_detections_AP_H_56_person.json',
+    )
+)
 test_dataloader = val_dataloader
-val_evaluator = dict(
-    ann_file=data_root + 'annotations/person_keypoints_val2017.json')
+val_evaluator = dict(ann_file=data_root + 'annotations/person_keypoints_val2017.json')
 test_evaluator = val_evaluator

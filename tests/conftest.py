@@ -1,17 +1,47 @@
-"""Shared fixtures: repository paths, the real sample data, tool runners."""
+"""Fixtures of the test suite and its markers.
+
+Every test is marked ``unit`` unless it is marked ``slow`` (or ``e2e``, which
+implies ``slow``): ``pytest -m unit`` is the fast loop, ``pytest`` runs all.
+"""
+
 import os
-import subprocess
-import sys
 from pathlib import Path
-from typing import List, Optional
+from typing import Callable
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get('HM2PN_SHARED_DATA',
-                                  REPO.parent / 'shared' / 'data')).resolve()
+from tests.utils import REPO, SHARED_DATA, python_tool, run_tool
+
 os.environ['HM2PN_SHARED_DATA'] = str(SHARED_DATA)
 os.environ.setdefault('HM2PN_OFFLINE', '1')  # tests never download weights
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
+    """``e2e`` implies ``slow``; everything not slow is ``unit``."""
+    for item in items:
+        if item.get_closest_marker('e2e') is not None:
+            item.add_marker(pytest.mark.slow)
+        if item.get_closest_marker('slow') is None:
+            item.add_marker(pytest.mark.unit)
+
+
+@pytest.fixture(scope='session')
+def repo() -> Path:
+    """The repository root."""
+    return REPO
+
+
+@pytest.fixture(scope='session')
+def tool() -> Callable:
+    """``tool(args, timeout=900, env=None)``: run a command from the
+    repository root, failing the test with its output on a non-zero exit."""
+    return run_tool
+
+
+@pytest.fixture(scope='session')
+def python_script() -> Callable:
+    """``python_script('train.py', *args)``: run ``python tools/<script>``."""
+    return python_tool
 
 
 @pytest.fixture(scope='session')
@@ -19,8 +49,10 @@ def coco_samples() -> Path:
     """The 4 real COCO val2017 images with keypoints and detector boxes."""
     root = SHARED_DATA / 'coco'
     if not (root / 'test_coco.json').is_file():
-        pytest.skip(f'real COCO samples not found at {root}: set '
-                    'HM2PN_SHARED_DATA to the folder holding coco/')
+        pytest.skip(
+            f'real COCO samples not found at {root}: set '
+            'HM2PN_SHARED_DATA to the folder holding coco/'
+        )
     return root
 
 
@@ -29,8 +61,10 @@ def mpii_samples() -> Path:
     """The 5 real MPII images with keypoints (no head boxes: see tests)."""
     root = SHARED_DATA / 'mpii'
     if not (root / 'test_mpii.json').is_file():
-        pytest.skip(f'real MPII samples not found at {root}: set '
-                    'HM2PN_SHARED_DATA to the folder holding mpii/')
+        pytest.skip(
+            f'real MPII samples not found at {root}: set '
+            'HM2PN_SHARED_DATA to the folder holding mpii/'
+        )
     return root
 
 
@@ -39,26 +73,8 @@ def video_sample() -> Path:
     """The real demo video."""
     path = SHARED_DATA / 'video' / 'demo.mp4'
     if not path.is_file():
-        pytest.skip(f'demo video not found at {path}: set HM2PN_SHARED_DATA '
-                    'to the folder holding video/demo.mp4')
+        pytest.skip(
+            f'demo video not found at {path}: set HM2PN_SHARED_DATA '
+            'to the folder holding video/demo.mp4'
+        )
     return path
-
-
-def run_tool(args: List[str], timeout: int = 900,
-             env: Optional[dict] = None) -> subprocess.CompletedProcess:
-    """Run a command from the repository root; fail with its output."""
-    full_env = dict(os.environ, PYTHONPATH=f'{REPO}:{REPO / "tests"}',
-                    **(env or {}))
-    proc = subprocess.run(args, cwd=REPO, env=full_env, capture_output=True,
-                          text=True, timeout=timeout)
-    if proc.returncode != 0:
-        pytest.fail(f'{" ".join(args)} exited with {proc.returncode}\n'
-                    f'--- stdout ---\n{proc.stdout[-6000:]}\n'
-                    f'--- stderr ---\n{proc.stderr[-6000:]}')
-    return proc
-
-
-def python_tool(script: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
-    """Run ``python tools/<script>`` with this interpreter."""
-    return run_tool([sys.executable, str(REPO / 'tools' / script), *args],
-                    **kwargs)

@@ -1,5 +1,6 @@
 """A test-only hook: every rank writes ``<out_dir>/rank<N>`` when training ends,
 so a distributed test can assert that *each* rank finished."""
+
 from pathlib import Path
 
 from mmengine.dist import get_rank

@@ -3,6 +3,7 @@
 Imported by the tests' configs through ``custom_imports`` (``run_tool`` puts
 ``tests/`` on ``PYTHONPATH``).
 """
+
 import os
 import signal
 from typing import Optional
@@ -27,8 +28,7 @@ class KillAtIterHook(Hook):
     def __init__(self, at_iter: int) -> None:
         self.at_iter = at_iter
 
-    def before_train_iter(self, runner, batch_idx: int,
-                          data_batch=None) -> None:
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         if runner.iter + 1 == self.at_iter:
             _kill_self()
 
@@ -65,16 +65,13 @@ class NaNLossAtIterHook(Hook):
         self.module = module
         self._handle: Optional[torch.utils.hooks.RemovableHandle] = None
 
-    def before_train_iter(self, runner, batch_idx: int,
-                          data_batch=None) -> None:
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         if runner.iter + 1 != self.at_iter:
             return
         target = runner.model.get_submodule(self.module)
-        self._handle = target.register_forward_hook(
-            lambda mod, args, out: out * float('nan'))
+        self._handle = target.register_forward_hook(lambda mod, args, out: out * float('nan'))
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
-                         outputs=None) -> None:
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         if self._handle is not None:
             self._handle.remove()
             self._handle = None
@@ -85,8 +82,7 @@ class BNEvalHook(Hook):
     """Keep every BatchNorm layer in eval mode (running statistics), so the
     forward pass does not depend on how the batch is split across ranks."""
 
-    def before_train_iter(self, runner, batch_idx: int,
-                          data_batch=None) -> None:
+    def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         for module in runner.model.modules():
             if isinstance(module, torch.nn.modules.batchnorm._BatchNorm):
                 module.eval()
@@ -101,14 +97,14 @@ class LossRecorderHook(Hook):
         self.out_dir = out_dir
         self.records = []
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
-                         outputs=None) -> None:
-        self.records.append({k: float(v) for k, v in outputs.items()
-                             if k.startswith('loss')})
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
+        self.records.append({k: float(v) for k, v in outputs.items() if k.startswith('loss')})
 
     def after_train(self, runner) -> None:
         import json
+
         from mmengine.dist import get_rank
+
         os.makedirs(self.out_dir, exist_ok=True)
         path = os.path.join(self.out_dir, f'losses_rank{get_rank()}.json')
         with open(path, 'w') as f:

@@ -1,14 +1,63 @@
-"""Constants and small helpers shared by the tests."""
+"""Constants and helpers shared by the tests (``from tests.utils import ...``).
+
+Fixtures (``coco_samples``, ``run_tool``, ...) live in ``tests/conftest.py``;
+this module holds what a test needs at import time (parametrize lists) or in
+helper functions.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import pytest
 import torch
 from torch import nn
 
-from hm2pn.utils.scalars import read_scalars  # noqa: F401
+from hm2pn.utils.scalars import read_scalars  # noqa: F401  (re-exported)
 
-COCO_METRIC_KEYS = ('coco/AP', 'coco/AP .5', 'coco/AP .75', 'coco/AP (M)',
-                    'coco/AP (L)', 'coco/AR', 'coco/AR .5', 'coco/AR .75',
-                    'coco/AR (M)', 'coco/AR (L)')
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get('HM2PN_SHARED_DATA', REPO.parent / 'shared' / 'data')).resolve()
+COCO_METRIC_KEYS = (
+    'coco/AP',
+    'coco/AP .5',
+    'coco/AP .75',
+    'coco/AP (M)',
+    'coco/AP (L)',
+    'coco/AR',
+    'coco/AR .5',
+    'coco/AR .75',
+    'coco/AR (M)',
+    'coco/AR (L)',
+)
 SMOKE_CONFIG = 'configs/smoke/hrnet_tiny_coco_96x64.py'
 
+
+def run_tool(
+    args: List[str], timeout: int = 900, env: Optional[dict] = None
+) -> subprocess.CompletedProcess:
+    """Run a command from the repository root; fail with its output.
+
+    ``tests/`` is on the child's ``PYTHONPATH``, so test configs can import
+    the test-only hooks (``custom_imports=['reliability_hooks']``).
+    """
+    full_env = dict(os.environ, PYTHONPATH=f'{REPO}:{REPO / "tests"}', **(env or {}))
+    proc = subprocess.run(
+        args, cwd=REPO, env=full_env, capture_output=True, text=True, timeout=timeout
+    )
+    if proc.returncode != 0:
+        pytest.fail(
+            f'{" ".join(args)} exited with {proc.returncode}\n'
+            f'--- stdout ---\n{proc.stdout[-6000:]}\n'
+            f'--- stderr ---\n{proc.stderr[-6000:]}'
+        )
+    return proc
+
+
+def python_tool(script: str, *args: str, **kwargs) -> subprocess.CompletedProcess:
+    """Run ``python tools/<script>`` with this interpreter."""
+    return run_tool([sys.executable, str(REPO / 'tools' / script), *args], **kwargs)
 
 
 def randomize_bn(module: nn.Module, seed: int = 0) -> None:

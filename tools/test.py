@@ -7,16 +7,17 @@
 import argparse
 import os.path as osp
 
-import hm2pn  # noqa: F401  (compat fixes + registration)
+from mmengine.runner import Runner
+
 from hm2pn.evaluation.test_dev import configure_test_dev, write_submission
-from hm2pn.utils.cli import (add_common_args, add_reliability_hooks,
-                             build_runner, load_config, run_with_data_hints,
-                             shutdown_dist)
+from hm2pn.runtime import (add_args, filter_upstream_warnings, preflight,
+                           prepare, read_config, shutdown_dist)
 
 
 def main() -> None:
+    filter_upstream_warnings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_common_args(parser)
+    add_args(parser)
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--dump', help='also dump the predictions to a .pkl')
     parser.add_argument(
@@ -40,7 +41,7 @@ def main() -> None:
                         '_results.json)')
     args = parser.parse_args()
 
-    cfg = load_config(args)
+    cfg = prepare(read_config(args.config), args)
     cfg.load_from = args.checkpoint
     if args.gt_bbox:
         cfg.test_dataloader.dataset.bbox_file = None
@@ -49,13 +50,12 @@ def main() -> None:
             cfg.test_evaluator, list) else [cfg.test_evaluator]
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
     if args.test_dev:
-        # no annotations to check (configure_test_dev checks its inputs)
         results = configure_test_dev(cfg, args.test_dev_info,
                                      args.test_dev_dets, args.test_dev_images)
-    else:
-        add_reliability_hooks(cfg, hooks=('DatasetCheckHook',))
-    runner = build_runner(cfg)
-    run_with_data_hints(runner, cfg, 'test')
+    # test-dev: no annotations to check (configure_test_dev checks its inputs)
+    preflight(cfg, splits=() if args.test_dev else ('test', ))
+    runner = Runner.from_cfg(cfg)
+    runner.test()
     if args.test_dev and runner.rank == 0:
         name = osp.splitext(osp.basename(args.config))[0].replace('_', '-')
         out = args.test_dev_out or osp.join(

@@ -3,44 +3,54 @@
     python tools/train.py configs/hm2pn_w32_coco_256x192.py [--resume] [--amp]
     bash tools/dist_train.sh configs/hm2pn_w32_coco_256x192.py 8
 
-Every run gets the reliability hooks of :mod:`hm2pn.engine` (crash-safe
-checkpoints, a data check at start, per-epoch seeds, a stop on NaN/inf
-losses); ``--resume`` skips truncated or NaN checkpoints.
+The hooks that run are the config's (ours inherit the reliability hooks of
+``configs/_base_/runtime.py``; ``mim train mmpose CONFIG`` runs the same).
+Before the runner is built, the config's module arguments and datasets are
+checked (``hm2pn.runtime.preflight``); ``--resume`` without a path skips
+truncated or NaN checkpoints.
 """
+
 import argparse
 
-import hm2pn  # noqa: F401  (compat fixes + registration)
-from hm2pn.utils.cli import (add_common_args, add_reliability_hooks,
-                             build_runner, enable_amp, load_config,
-                             resolve_resume, run_with_data_hints,
-                             shutdown_dist)
+from mmengine.runner import Runner
+
+from hm2pn.runtime import (
+    add_args,
+    filter_upstream_warnings,
+    preflight,
+    prepare,
+    read_config,
+    shutdown_dist,
+)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_args(parser)
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        const='auto',
+        default=None,
+        help='resume from this checkpoint, or (no value) from the latest '
+        'loadable one in the work directory',
+    )
+    parser.add_argument('--amp', action='store_true', help='automatic mixed precision training')
+    parser.add_argument(
+        '--no-validate', action='store_true', help='skip validation during training'
+    )
+    parser.add_argument(
+        '--auto-scale-lr', action='store_true', help='scale the lr by total batch / base_batch_size'
+    )
+    return parser.parse_args()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_common_args(parser)
-    parser.add_argument(
-        '--resume', nargs='?', const='auto', default=None,
-        help='resume from this checkpoint, or (no value) from the latest '
-        'loadable one in the work directory')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision training')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='skip validation during training')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the lr by total batch / base_batch_size')
-    args = parser.parse_args()
-
-    cfg = load_config(args)
-    add_reliability_hooks(cfg)
-    resolve_resume(cfg, args.resume)
-    if args.amp:
-        enable_amp(cfg)
-    if args.no_validate:
-        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    if args.auto_scale_lr:
-        cfg.auto_scale_lr.enable = True
-    run_with_data_hints(build_runner(cfg), cfg, 'train')
+    filter_upstream_warnings()
+    args = parse_args()
+    cfg = prepare(read_config(args.config), args)
+    preflight(cfg, splits=('train', 'val'))
+    Runner.from_cfg(cfg).train()
     shutdown_dist()
 
 

@@ -19,8 +19,7 @@
 #
 # (tests/configs/test_runtime_hooks.py checks every shipped config.)
 # hm2pn registers the modules and hooks; hm2pn.visualization the visualizer.
-custom_imports = dict(imports=['hm2pn', 'hm2pn.visualization'],
-                      allow_failed_imports=False)
+custom_imports = dict(imports=['hm2pn', 'hm2pn.visualization'], allow_failed_imports=False)
 
 # hm2pn/engine/: a data check before the first iteration (errors stop the run
 # naming the record), seed + epoch reseeding (bit-identical resume), a stop at
@@ -42,5 +41,5 @@ hm2pn_vis_backends = [
 # MMPose's PoseLocalVisualizer that also marks the hard keypoints (used by
 # the visualization hook, MMPoseInferencer and MMPose's demos).
 hm2pn_visualizer = dict(
-    type='HardKeypointVisualizer', vis_backends=hm2pn_vis_backends,
-    name='visualizer')
+    type='HardKeypointVisualizer', vis_backends=hm2pn_vis_backends, name='visualizer'
+)

@@ -14,4 +14,6 @@ model = dict(
         out_channels=17,
         deconv_out_channels=None,
         loss=dict(type='KeypointMSELoss', use_target_weight=True),
-        decoder={{_base_.codec}}))
+        decoder={{_base_.codec}},
+    ),
+)

@@ -8,6 +8,7 @@ five face keypoints (nose, eyes, ears; the head turns by a yaw angle).
 Figures face the camera, so the person's *left* side is on the image right,
 as in COCO. The whole figure is scaled, rotated in-plane and placed.
 """
+
 from dataclasses import dataclass
 from typing import Tuple
 
@@ -49,8 +50,7 @@ def _unit(angle: float) -> np.ndarray:
     return np.array([np.sin(angle), np.cos(angle)])
 
 
-def sample_pose(rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray,
-                                                    float]:
+def sample_pose(rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray, float]:
     """Sample a pose of unit height around the pelvis.
 
     Args:
@@ -70,8 +70,7 @@ def sample_pose(rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray,
     kpt[L_HIP] = across * HIP_W / 2
     kpt[R_HIP] = -across * HIP_W / 2
 
-    for side, (sho, elb, wri) in ((1, (L_SHO, L_ELB, L_WRI)),
-                                  (-1, (R_SHO, R_ELB, R_WRI))):
+    for side, (sho, elb, wri) in ((1, (L_SHO, L_ELB, L_WRI)), (-1, (R_SHO, R_ELB, R_WRI))):
         abduct = rng.uniform(-0.35, 2.9)  # 0 = hanging, pi = overhead
         upper = lean + side * abduct
         flex = rng.uniform(0.0, 2.5) * rng.choice([-1, 1], p=[0.3, 0.7])
@@ -79,8 +78,7 @@ def sample_pose(rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray,
         kpt[elb] = kpt[sho] + _unit(upper) * UPPER_ARM * rng.uniform(0.6, 1)
         kpt[wri] = kpt[elb] + _unit(fore) * FOREARM * rng.uniform(0.6, 1)
 
-    for side, (hip, kne, ank) in ((1, (L_HIP, L_KNE, L_ANK)),
-                                  (-1, (R_HIP, R_KNE, R_ANK))):
+    for side, (hip, kne, ank) in ((1, (L_HIP, L_KNE, L_ANK)), (-1, (R_HIP, R_KNE, R_ANK))):
         abduct = rng.uniform(-0.25, 1.0)
         thigh = lean + side * abduct
         flex = rng.uniform(0.0, 2.0) * rng.choice([-1, 1])
@@ -93,19 +91,18 @@ def sample_pose(rng: np.random.Generator) -> Tuple[np.ndarray, np.ndarray,
     yaw = rng.uniform(-0.9, 0.9)
     up = -_unit(head_dir)
     right = np.array([-up[1], up[0]])  # image right of an upright face
-    kpt[NOSE] = head + right * HEAD_R * 0.55 * np.sin(yaw) - up * HEAD_R * .15
+    kpt[NOSE] = head + right * HEAD_R * 0.55 * np.sin(yaw) - up * HEAD_R * 0.15
     eye_y = up * HEAD_R * 0.25
     for eye, sign in ((L_EYE, 1), (R_EYE, -1)):
-        kpt[eye] = head + eye_y + right * HEAD_R * (
-            0.4 * sign * np.cos(yaw) + 0.45 * np.sin(yaw))
+        kpt[eye] = head + eye_y + right * HEAD_R * (0.4 * sign * np.cos(yaw) + 0.45 * np.sin(yaw))
     for ear, sign in ((L_EAR, 1), (R_EAR, -1)):
-        kpt[ear] = head + right * HEAD_R * (0.95 * sign * np.cos(yaw) +
-                                            0.2 * np.sin(yaw))
+        kpt[ear] = head + right * HEAD_R * (0.95 * sign * np.cos(yaw) + 0.2 * np.sin(yaw))
     return kpt, head, yaw
 
 
-def place_figure(rng: np.random.Generator, image_size: Tuple[int, int],
-                 height_range: Tuple[float, float]) -> Figure:
+def place_figure(
+    rng: np.random.Generator, image_size: Tuple[int, int], height_range: Tuple[float, float]
+) -> Figure:
     """Sample a pose and scale, rotate and place it in the image.
 
     Args:
@@ -122,10 +119,14 @@ def place_figure(rng: np.random.Generator, image_size: Tuple[int, int],
     c, s = np.cos(angle), np.sin(angle)
     rot = np.array([[c, -s], [s, c]])
     width_px, height_px = image_size
-    center = np.array([rng.uniform(0.1, 0.9) * width_px,
-                       rng.uniform(0.15, 0.85) * height_px])
+    center = np.array([rng.uniform(0.1, 0.9) * width_px, rng.uniform(0.15, 0.85) * height_px])
     # Shift so that the body (not the pelvis) is around ``center``.
     pts = np.vstack([kpt, head[None]]) * height @ rot.T
     pts += center - (pts.max(0) + pts.min(0)) / 2
-    return Figure(keypoints=pts[:NUM_KEYPOINTS], head=pts[NUM_KEYPOINTS],
-                  head_radius=HEAD_R * height, height=height, yaw=float(yaw))
+    return Figure(
+        keypoints=pts[:NUM_KEYPOINTS],
+        head=pts[NUM_KEYPOINTS],
+        head_radius=HEAD_R * height,
+        height=height,
+        yaw=float(yaw),
+    )

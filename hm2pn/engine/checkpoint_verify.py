@@ -1,4 +1,5 @@
 """Find a checkpoint that ``--resume`` can really load."""
+
 import glob
 import os.path as osp
 from typing import List, Optional, Tuple
@@ -39,8 +40,7 @@ def checkpoint_problem(path: str) -> Optional[str]:
     if 'optimizer' not in ckpt:
         return 'no optimizer state (a best_*/published checkpoint?)'
     for name, value in ckpt['state_dict'].items():
-        if (torch.is_tensor(value) and value.is_floating_point()
-                and not torch.isfinite(value).all()):
+        if torch.is_tensor(value) and value.is_floating_point() and not torch.isfinite(value).all():
             return f'NaN/inf in {name}'
     return None
 
@@ -54,8 +54,7 @@ def _candidates(work_dir: str) -> List[str]:
             target = f.read().strip()
         if target:
             out.append(target)
-    files = [p for p in glob.glob(osp.join(work_dir, '*.pth'))
-             if not p.endswith(TMP_SUFFIX)]
+    files = [p for p in glob.glob(osp.join(work_dir, '*.pth')) if not p.endswith(TMP_SUFFIX)]
     files.sort(key=lambda p: (osp.getmtime(p), p), reverse=True)
     out += [p for p in files if p not in out]
     return out
@@ -86,14 +85,17 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
                 print_log(
                     f'--resume: resuming from {path} instead of '
                     f'{skipped[0][0]} ({len(skipped)} unusable checkpoint(s) '
-                    'skipped, see above)', logger='current', level=30)
+                    'skipped, see above)',
+                    logger='current',
+                    level=30,
+                )
             return path
         skipped.append((path, problem))
-        print_log(f'--resume: skipping {path}: {problem}', logger='current',
-                  level=30)
+        print_log(f'--resume: skipping {path}: {problem}', logger='current', level=30)
     if skipped:
         raise RuntimeError(
             f'--resume: none of the {len(skipped)} checkpoint(s) in '
             f'{work_dir} can be loaded (see the warnings above); pass a good '
-            'one with --resume PATH, or move them away to start afresh')
+            'one with --resume PATH, or move them away to start afresh'
+        )
     return None

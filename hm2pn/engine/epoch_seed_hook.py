@@ -1,4 +1,5 @@
 """Per-epoch reseeding, so that a resumed run draws the same random numbers."""
+
 import random
 
 import numpy as np

@@ -1,4 +1,5 @@
 """Stop training at the first NaN/inf loss, before a checkpoint is written."""
+
 import math
 from typing import Dict, Optional, Sequence
 
@@ -50,8 +51,7 @@ class FiniteLossHook(Hook):
                 bad[key] = number
         return bad
 
-    def after_train_iter(self, runner, batch_idx: int,
-                         data_batch=None, outputs=None) -> None:
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None, outputs=None) -> None:
         """Raise :class:`NonFiniteLossError` on a NaN/inf loss term."""
         bad = self._bad_terms(outputs)
         any_bad = bool(bad)
@@ -64,7 +64,8 @@ class FiniteLossHook(Hook):
         if not any_bad:
             return
         terms = ', '.join(f'{k}={v}' for k, v in bad.items()) or (
-            'finite on this rank, NaN/inf on another rank')
+            'finite on this rank, NaN/inf on another rank'
+        )
         last = runner.message_hub.get_info('last_ckpt')
         raise NonFiniteLossError(
             f'non-finite loss at iteration {runner.iter + 1} (epoch '
@@ -72,4 +73,5 @@ class FiniteLossHook(Hook):
             'stopped before any checkpoint with these weights was saved; '
             f'last checkpoint: {last or "none yet"}. Lower the lr, check the '
             'data of this batch, or try without --amp, then resume with '
-            '--resume.')
+            '--resume.'
+        )

@@ -1,4 +1,5 @@
 """Precise BatchNorm statistics before evaluation."""
+
 import copy
 import itertools
 from typing import Any, Dict, Optional
@@ -41,11 +42,12 @@ class PreciseBNHook(Hook):
 
     priority = 'ABOVE_NORMAL'
 
-    def __init__(self, num_batches: int = 20,
-                 batch_size: Optional[int] = None) -> None:
+    def __init__(self, num_batches: int = 20, batch_size: Optional[int] = None) -> None:
         if num_batches < 1 or (batch_size is not None and batch_size < 1):
-            raise ValueError('PreciseBNHook: num_batches and batch_size must '
-                             f'be >= 1, got {num_batches} and {batch_size}')
+            raise ValueError(
+                'PreciseBNHook: num_batches and batch_size must '
+                f'be >= 1, got {num_batches} and {batch_size}'
+            )
         self.num_batches = num_batches
         self.batch_size = batch_size
         self._loader: Any = None
@@ -59,34 +61,31 @@ class PreciseBNHook(Hook):
         self._recompute(runner)
 
     def _train_loader(self, runner: Runner) -> Any:
-        if self.batch_size is not None:
-            if self._loader is None:
-                cfg = copy.deepcopy(runner.cfg.get('train_dataloader'))
-                if not cfg:
-                    raise RuntimeError('PreciseBNHook needs train_dataloader '
-                                       'in the config')
-                cfg['batch_size'] = self.batch_size
-                self._loader = runner.build_dataloader(cfg, seed=runner.seed)
+        if self._loader is not None:
             return self._loader
-        loop = runner._train_loop
-        if loop is not None and not isinstance(loop, dict):
-            return loop.dataloader
-        cfg = runner._train_dataloader
-        if cfg is None:
-            raise RuntimeError('PreciseBNHook needs train_dataloader in the '
-                               'config to recompute BatchNorm statistics')
-        if isinstance(cfg, dict):
-            cfg = runner.build_dataloader(cfg, seed=runner.seed)
-            runner._train_dataloader = cfg
-        return cfg
+        if self.batch_size is None:
+            # Runner.train_loop (public) is the running loop during training
+            # and is built from train_cfg on first use in runner.test().
+            loop = runner.train_loop if runner.cfg.get('train_cfg') else None
+            if loop is not None:
+                return loop.dataloader
+        cfg = copy.deepcopy(runner.cfg.get('train_dataloader'))
+        if not cfg:
+            raise RuntimeError(
+                'PreciseBNHook needs train_dataloader in the '
+                'config to recompute BatchNorm statistics'
+            )
+        if self.batch_size is not None:
+            cfg['batch_size'] = self.batch_size
+        self._loader = runner.build_dataloader(cfg, seed=runner.seed)
+        return self._loader
 
     @torch.no_grad()
     def _recompute(self, runner: Runner) -> None:
         model: nn.Module = runner.model
         if is_model_wrapper(model):
             model = model.module
-        bns = [m for m in model.modules()
-               if isinstance(m, _BatchNorm) and m.track_running_stats]
+        bns = [m for m in model.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
         if not bns:
             return
         momenta: Dict[nn.Module, Any] = {m: m.momentum for m in bns}
@@ -98,8 +97,7 @@ class PreciseBNHook(Hook):
         seen = 0
         try:
             loader = self._train_loader(runner)
-            for batch in itertools.islice(itertools.cycle(loader),
-                                          self.num_batches):
+            for batch in itertools.islice(itertools.cycle(loader), self.num_batches):
                 data = model.data_preprocessor(batch, True)
                 model(**data, mode='tensor')
                 seen += 1
@@ -107,6 +105,8 @@ class PreciseBNHook(Hook):
             for m, momentum in momenta.items():
                 m.momentum = momentum
             model.train(was_training)
-        runner.logger.info(f'PreciseBNHook: BatchNorm statistics of '
-                           f'{len(bns)} layers recomputed on {seen} '
-                           'training batches')
+        runner.logger.info(
+            f'PreciseBNHook: BatchNorm statistics of '
+            f'{len(bns)} layers recomputed on {seen} '
+            'training batches'
+        )

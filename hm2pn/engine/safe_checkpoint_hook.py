@@ -1,10 +1,12 @@
 """MMEngine's ``CheckpointHook`` with crash-safe writes."""
-from typing import Any, List, Optional
+
+from contextlib import nullcontext
+from typing import Any, ContextManager, Optional
 
 from mmengine.hooks import CheckpointHook
 from mmpose.registry import HOOKS
 
-from .atomic_backend import ATOMIC_BACKEND
+from .atomic_backend import ATOMIC_BACKEND, AtomicLocalBackend
 
 
 @HOOKS.register_module()
@@ -22,9 +24,10 @@ class SafeCheckpointHook(CheckpointHook):
     ``file_client_args`` are left to MMEngine.
 
     MMEngine deletes the oldest checkpoint *before* writing a new one when
-    ``max_keep_ckpts`` is reached; this hook defers those deletions until
-    the new checkpoint and ``last_checkpoint`` are written, so even
-    ``max_keep_ckpts=1`` keeps a complete checkpoint through a kill.
+    ``max_keep_ckpts`` is reached; this hook runs MMEngine's saving hooks
+    inside the atomic backend's ``deferred_removal``, so those deletions
+    happen after the new checkpoint and ``last_checkpoint`` are written and
+    even ``max_keep_ckpts=1`` keeps a complete checkpoint through a kill.
 
     Args:
         backend_args (dict, optional): As in ``CheckpointHook``; ``None``
@@ -33,24 +36,37 @@ class SafeCheckpointHook(CheckpointHook):
         **kwargs: ``CheckpointHook`` arguments.
     """
 
-    def __init__(self, backend_args: Optional[dict] = None,
-                 **kwargs: Any) -> None:
+    def __init__(self, backend_args: Optional[dict] = None, **kwargs: Any) -> None:
         out_dir = kwargs.get('out_dir')
         local = out_dir is None or '://' not in str(out_dir)
-        if (backend_args is None and kwargs.get('file_client_args') is None
-                and local):
+        if backend_args is None and kwargs.get('file_client_args') is None and local:
             backend_args = dict(backend=ATOMIC_BACKEND)
         super().__init__(backend_args=backend_args, **kwargs)
 
-    def _save_checkpoint_with_step(self, runner: Any, step: int,
-                                   meta: dict) -> None:
-        """Save as MMEngine does, but remove old checkpoints afterwards."""
-        remove = self.file_backend.remove
-        deferred: List[str] = []
-        self.file_backend.remove = deferred.append
-        try:
-            super()._save_checkpoint_with_step(runner, step, meta)
-        finally:
-            self.file_backend.remove = remove
-        for path in deferred:
-            remove(path)
+    def _deferred_removal(self) -> ContextManager:
+        backend = getattr(self, 'file_backend', None)
+        if isinstance(backend, AtomicLocalBackend):
+            return backend.deferred_removal()
+        return nullcontext()
+
+    def after_train_iter(
+        self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None
+    ) -> None:
+        """Save as MMEngine does, but prune old checkpoints afterwards."""
+        with self._deferred_removal():
+            super().after_train_iter(runner, batch_idx, data_batch, outputs)
+
+    def after_train_epoch(self, runner: Any) -> None:
+        """Save as MMEngine does, but prune old checkpoints afterwards."""
+        with self._deferred_removal():
+            super().after_train_epoch(runner)
+
+    def after_val_epoch(self, runner: Any, metrics: Any) -> None:
+        """Save the best checkpoint; remove the previous best afterwards."""
+        with self._deferred_removal():
+            super().after_val_epoch(runner, metrics)
+
+    def after_train(self, runner: Any) -> None:
+        """Save the last checkpoint; prune old ones afterwards."""
+        with self._deferred_removal():
+            super().after_train(runner)

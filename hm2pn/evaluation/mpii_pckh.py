@@ -8,6 +8,7 @@ This subclass keeps those keys (so ``save_best='PCK'`` still works), logs
 them as one Markdown table row in the README's column order, and stops with
 a clear message when the dataset provides no head sizes.
 """
+
 from typing import Dict, List, Sequence, Tuple
 
 from mmengine.logging import MMLogger
@@ -16,10 +17,16 @@ from mmpose.registry import METRICS
 
 # (column of the zoo table, key of MpiiPCKAccuracy)
 PCKH_COLUMNS: Tuple[Tuple[str, str], ...] = (
-    ('Head', 'Head PCK'), ('Shoulder', 'Shoulder PCK'),
-    ('Elbow', 'Elbow PCK'), ('Wrist', 'Wrist PCK'), ('Hip', 'Hip PCK'),
-    ('Knee', 'Knee PCK'), ('Ankle', 'Ankle PCK'), ('Mean', 'PCK'),
-    ('Mean@0.1', 'PCK@0.1'))
+    ('Head', 'Head PCK'),
+    ('Shoulder', 'Shoulder PCK'),
+    ('Elbow', 'Elbow PCK'),
+    ('Wrist', 'Wrist PCK'),
+    ('Hip', 'Hip PCK'),
+    ('Knee', 'Knee PCK'),
+    ('Ankle', 'Ankle PCK'),
+    ('Mean', 'PCK'),
+    ('Mean@0.1', 'PCK@0.1'),
+)
 
 
 def format_pckh_table(metrics: Dict[str, float]) -> str:
@@ -33,12 +40,10 @@ def format_pckh_table(metrics: Dict[str, float]) -> str:
     """
     missing = [key for _, key in PCKH_COLUMNS if key not in metrics]
     if missing:
-        raise KeyError(f'format_pckh_table: metrics lack {missing}; '
-                       f'got {sorted(metrics)}')
+        raise KeyError(f'format_pckh_table: metrics lack {missing}; got {sorted(metrics)}')
     header = '| ' + ' | '.join(col for col, _ in PCKH_COLUMNS) + ' |'
     sep = '|' + '---:|' * len(PCKH_COLUMNS)
-    row = '| ' + ' | '.join(f'{float(metrics[key]):.1f}'
-                            for _, key in PCKH_COLUMNS) + ' |'
+    row = '| ' + ' | '.join(f'{float(metrics[key]):.1f}' for _, key in PCKH_COLUMNS) + ' |'
     return '\n'.join((header, sep, row))
 
 
@@ -54,8 +59,7 @@ class MpiiPCKhAccuracy(MpiiPCKAccuracy):
     K must be 16 (MPII order).
     """
 
-    def process(self, data_batch: Sequence[dict],
-                data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: Sequence[dict], data_samples: Sequence[dict]) -> None:
         """Check that head sizes exist, then collect as MMPose does."""
         if 'head' in self.norm_item:
             for sample in data_samples:
@@ -64,7 +68,8 @@ class MpiiPCKhAccuracy(MpiiPCKAccuracy):
                         f'{type(self).__name__}: the MPII ground truth has no '
                         'head_size; set headbox_file of the val/test '
                         'dataset (MpiiDataset) to mpii_gt_val.mat, e.g. '
-                        'data/mpii/annotations/mpii_gt_val.mat')
+                        'data/mpii/annotations/mpii_gt_val.mat'
+                    )
         super().process(data_batch, data_samples)
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
@@ -72,6 +77,6 @@ class MpiiPCKhAccuracy(MpiiPCKAccuracy):
         metrics = super().compute_metrics(results)
         if 'head' in self.norm_item:
             MMLogger.get_current_instance().info(
-                'MPII PCKh@0.5 (Mean@0.1 = PCKh@0.1):\n' +
-                format_pckh_table(metrics))
+                'MPII PCKh@0.5 (Mean@0.1 = PCKh@0.1):\n' + format_pckh_table(metrics)
+            )
         return metrics

@@ -1,4 +1,5 @@
 """Read the scalars an MMEngine run logs (``LocalVisBackend``)."""
+
 import json
 from pathlib import Path
 from typing import Dict, List, Union
@@ -19,7 +20,7 @@ def read_scalars(work_dir: Union[str, Path]) -> List[Dict]:
     files = sorted(Path(work_dir).glob('*/vis_data/scalars.json'))
     if not files:
         raise FileNotFoundError(
-            f'no */vis_data/scalars.json under {work_dir}: is it the '
-            '--work-dir of a training run?')
+            f'no */vis_data/scalars.json under {work_dir}: is it the --work-dir of a training run?'
+        )
     with open(files[-1]) as f:
         return [json.loads(line) for line in f if line.strip()]

@@ -14,112 +14,30 @@ evaluators and writes ``DIR/report.md``, ``DIR/report.json`` and
   keypoints stay labelled, so each instance's OKS is computed over its
   occluded (visible) keypoints only; COCOeval ignores instances left with
   no labelled keypoint.
-* per keypoint ``k``: the fraction of labelled keypoints whose per-keypoint
-  OKS ``exp(-d^2 / (2 area (2 sigma_k)^2))`` (COCO sigmas) is >= 0.5, for
+* per keypoint ``k`` (:class:`hm2pn.evaluation.PerKeypointOKSMetric`): the
+  fraction of labelled keypoints whose per-keypoint OKS
+  ``exp(-d^2 / (2 area (2 sigma_k)^2))`` (COCO sigmas) is >= 0.5, for
   ``v=2`` and ``v=1`` separately, and the mean heatmap loss
   ``mean_HW (pred - target)^2`` of the predicted (flip-averaged) heatmaps
   against the codec's training target, over labelled keypoints; ranking
   keypoints by it gives the "hardest keypoints".
 """
+
 import argparse
 import copy
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 from mmengine.config import Config, DictAction
-from mmengine.evaluator import BaseMetric
 from mmengine.runner import Runner
-from mmpose.registry import METRICS
 
-import hm2pn  # noqa: F401  (compat fixes + registration)
+import hm2pn  # noqa: F401  (registers PerKeypointOKSMetric)
 from hm2pn.compat import OFFLINE_ENV
-
-OKS_THR = 0.5
-
-
-@METRICS.register_module(force=True)
-class PerKeypointOKSMetric(BaseMetric):
-    """Per-keypoint OKS accuracy (visible / occluded) and heatmap loss.
-
-    Needs ground-truth boxes (one data sample per annotation, with its
-    ``raw_ann_info``), ``test_cfg.output_heatmaps=True`` and a
-    ``GenerateTarget`` step in the test pipeline.
-
-    Returns (and logs) only the overall accuracies; the per-keypoint
-    numbers go to ``out_file`` (JSON, keys ``acc_visible/<name>``,
-    ``acc_occluded/<name>``, ``count_*/<name>``, ``loss/<name>``).
-
-    Args:
-        out_file (str): Where to write all metrics as JSON.
-        thr (float): Per-keypoint OKS threshold. Defaults to 0.5.
-        prefix (str): Metric name prefix. Defaults to ``'kpt'``.
-    """
-
-    default_prefix = 'kpt'
-
-    def __init__(self, out_file: str, thr: float = OKS_THR,
-                 prefix: str = 'kpt') -> None:
-        super().__init__(prefix=prefix)
-        self.out_file = out_file
-        self.thr = thr
-
-    def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
-        for sample in data_samples:
-            ann = sample.get('raw_ann_info')
-            if not isinstance(ann, dict) or 'keypoints' not in ann:
-                raise ValueError(
-                    'keypoint_report: data samples carry no raw_ann_info '
-                    'keypoints; evaluate on ground-truth boxes '
-                    '(test_dataloader.dataset.bbox_file=None)')
-            gt = np.asarray(ann['keypoints'], float).reshape(-1, 3)
-            pred = np.asarray(sample['pred_instances']['keypoints'])[0]
-            heat = _numpy(sample['pred_fields']['heatmaps'])
-            target = _numpy(sample['gt_fields']['heatmaps'])
-            loss = ((heat - target) ** 2).mean(axis=(1, 2))
-            self.results.append(dict(gt=gt, pred=pred, loss=loss,
-                                     area=float(ann['area'])))
-
-    def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
-        sigmas = np.asarray(self.dataset_meta['sigmas'])
-        names = [self.dataset_meta['keypoint_id2name'][i]
-                 for i in range(len(sigmas))]
-        gt = np.stack([r['gt'] for r in results])  # (N, K, 3)
-        pred = np.stack([r['pred'] for r in results])  # (N, K, 2)
-        loss = np.stack([r['loss'] for r in results])  # (N, K)
-        area = np.array([r['area'] for r in results])[:, None]
-        d2 = ((gt[..., :2] - pred) ** 2).sum(-1)
-        oks = np.exp(-d2 / (2 * (area + np.spacing(1)) * (2 * sigmas) ** 2))
-        hit = oks >= self.thr
-        vis = gt[..., 2]
-        metrics: Dict[str, float] = {}
-        for tag, sel in (('visible', vis == 2), ('occluded', vis == 1)):
-            metrics[f'acc_{tag}'] = _frac(hit, sel)
-            metrics[f'count_{tag}'] = float(sel.sum())
-            for k, name in enumerate(names):
-                metrics[f'acc_{tag}/{name}'] = _frac(hit[:, k], sel[:, k])
-                metrics[f'count_{tag}/{name}'] = float(sel[:, k].sum())
-        for k, name in enumerate(names):
-            metrics[f'loss/{name}'] = _mean(loss[:, k], vis[:, k] > 0)
-        with open(self.out_file, 'w') as f:
-            json.dump({f'{self.prefix}/{k}': v for k, v in metrics.items()},
-                      f, indent=1)
-        return {k: v for k, v in metrics.items() if '/' not in k}
-
-
-def _numpy(value: Any) -> np.ndarray:
-    return value.cpu().numpy() if hasattr(value, 'cpu') else np.asarray(value)
-
-
-def _frac(hit: np.ndarray, sel: np.ndarray) -> float:
-    return float(hit[sel].mean()) if sel.any() else float('nan')
-
-
-def _mean(values: np.ndarray, sel: np.ndarray) -> float:
-    return float(values[sel].mean()) if sel.any() else float('nan')
+from hm2pn.runtime import filter_upstream_warnings
 
 
 def keep_only(ann_file: str, visibility: int, out_file: Path) -> Path:
@@ -146,8 +64,9 @@ def keep_only(ann_file: str, visibility: int, out_file: Path) -> Path:
     return out_file
 
 
-def evaluate(config: str, checkpoint: str, work_dir: Path,
-             cfg_options: Optional[dict] = None) -> Dict[str, float]:
+def evaluate(
+    config: str, checkpoint: str, work_dir: Path, cfg_options: Optional[dict] = None
+) -> Dict[str, float]:
     """Run the test loop of ``config`` with the report's evaluators.
 
     Returns:
@@ -167,7 +86,8 @@ def evaluate(config: str, checkpoint: str, work_dir: Path,
     if evaluator.get('type') != 'CocoMetric' or not ann_file:
         raise SystemExit(
             f'error: {config}: test_evaluator must be a CocoMetric with an '
-            f'ann_file (got {evaluator.get("type")!r}, ann_file={ann_file!r})')
+            f'ann_file (got {evaluator.get("type")!r}, ann_file={ann_file!r})'
+        )
     work_dir.mkdir(parents=True, exist_ok=True)
     cfg.work_dir = str(work_dir)
     cfg.load_from = checkpoint
@@ -175,27 +95,22 @@ def evaluate(config: str, checkpoint: str, work_dir: Path,
     cfg.model.setdefault('test_cfg', {})['output_heatmaps'] = True
     pipeline = copy.deepcopy(cfg.test_dataloader.dataset.pipeline)
     if not any(t['type'] == 'GenerateTarget' for t in pipeline):
-        pack = [i for i, t in enumerate(pipeline)
-                if t['type'] == 'PackPoseInputs']
+        pack = [i for i, t in enumerate(pipeline) if t['type'] == 'PackPoseInputs']
         if not pack:
-            raise SystemExit(f'error: {config}: the test pipeline has no '
-                             'PackPoseInputs step')
-        pipeline.insert(pack[-1], dict(type='GenerateTarget',
-                                       encoder=cfg.model.head.decoder))
+            raise SystemExit(f'error: {config}: the test pipeline has no PackPoseInputs step')
+        pipeline.insert(pack[-1], dict(type='GenerateTarget', encoder=cfg.model.head.decoder))
     cfg.test_dataloader.dataset.pipeline = pipeline
     evaluators = [dict(evaluator)]
     for vis, tag in ((1, 'occluded'), (2, 'visible')):
         path = keep_only(ann_file, vis, work_dir / f'gt_{tag}_only.json')
-        evaluators.append(dict(evaluator, ann_file=str(path), prefix=tag,
-                               outfile_prefix=str(work_dir / tag)))
+        evaluators.append(
+            dict(evaluator, ann_file=str(path), prefix=tag, outfile_prefix=str(work_dir / tag))
+        )
     per_keypoint = work_dir / 'per_keypoint.json'
-    evaluators.append(dict(type='PerKeypointOKSMetric',
-                           out_file=str(per_keypoint)))
+    evaluators.append(dict(type='PerKeypointOKSMetric', out_file=str(per_keypoint)))
     cfg.test_evaluator = evaluators
-    cfg.visualizer = dict(type='PoseLocalVisualizer',
-                          vis_backends=[dict(type='LocalVisBackend')])
-    cfg.default_hooks.visualization = dict(type='PoseVisualizationHook',
-                                           enable=False)
+    cfg.visualizer = dict(type='PoseLocalVisualizer', vis_backends=[dict(type='LocalVisBackend')])
+    cfg.default_hooks.visualization = dict(type='PoseVisualizationHook', enable=False)
     metrics = dict(Runner.from_cfg(cfg).test())
     metrics.update(json.loads(per_keypoint.read_text()))
     return metrics
@@ -210,31 +125,42 @@ def markdown(results: Dict[str, Dict[str, float]]) -> str:
     """The report as Markdown: a summary table and a per-keypoint table."""
     models = list(results)
     fmt = '{:.3f}'.format
-    lines = ['| model | AP | AP (occluded kpts) | AP (visible kpts) | '
-             'OKS>=0.5 visible | OKS>=0.5 occluded |',
-             '|---|---:|---:|---:|---:|---:|']
+    lines = [
+        '| model | AP | AP (occluded kpts) | AP (visible kpts) | '
+        'OKS>=0.5 visible | OKS>=0.5 occluded |',
+        '|---|---:|---:|---:|---:|---:|',
+    ]
     for m in models:
         r = results[m]
-        lines.append(f'| {m} | {fmt(r["coco/AP"])} | {fmt(r["occluded/AP"])} '
-                     f'| {fmt(r["visible/AP"])} | {fmt(r["kpt/acc_visible"])} '
-                     f'| {fmt(r["kpt/acc_occluded"])} |')
+        lines.append(
+            f'| {m} | {fmt(r["coco/AP"])} | {fmt(r["occluded/AP"])} '
+            f'| {fmt(r["visible/AP"])} | {fmt(r["kpt/acc_visible"])} '
+            f'| {fmt(r["kpt/acc_occluded"])} |'
+        )
     first = results[models[0]]
     names = keypoint_names(first)
-    lines += ['', f'Per keypoint (OKS>=0.5 accuracy visible / occluded, mean '
-              f'heatmap loss x1e3; sorted by the mean loss of {models[0]}, '
-              'hardest first; n = labelled visible / occluded):', '']
-    head = '| keypoint | n |' + ''.join(
-        f' {m} vis | {m} occ | {m} loss |' for m in models)
+    lines += [
+        '',
+        f'Per keypoint (OKS>=0.5 accuracy visible / occluded, mean '
+        f'heatmap loss x1e3; sorted by the mean loss of {models[0]}, '
+        'hardest first; n = labelled visible / occluded):',
+        '',
+    ]
+    head = '| keypoint | n |' + ''.join(f' {m} vis | {m} occ | {m} loss |' for m in models)
     lines += [head, '|---|---:|' + '---:|---:|---:|' * len(models)]
     for name in sorted(names, key=lambda n: -first[f'kpt/loss/{n}']):
-        n = (f'{int(first[f"kpt/count_visible/{name}"])} / '
-             f'{int(first[f"kpt/count_occluded/{name}"])}')
+        n = (
+            f'{int(first[f"kpt/count_visible/{name}"])} / '
+            f'{int(first[f"kpt/count_occluded/{name}"])}'
+        )
         row = f'| {name} | {n} |'
         for m in models:
             r = results[m]
-            row += (f' {fmt(r[f"kpt/acc_visible/{name}"])} |'
-                    f' {fmt(r[f"kpt/acc_occluded/{name}"])} |'
-                    f' {r[f"kpt/loss/{name}"] * 1e3:.3f} |')
+            row += (
+                f' {fmt(r[f"kpt/acc_visible/{name}"])} |'
+                f' {fmt(r[f"kpt/acc_occluded/{name}"])} |'
+                f' {r[f"kpt/loss/{name}"] * 1e3:.3f} |'
+            )
         lines.append(row)
     return '\n'.join(lines) + '\n'
 
@@ -242,6 +168,7 @@ def markdown(results: Dict[str, Dict[str, float]]) -> str:
 def plot(results: Dict[str, Dict[str, float]], out_file: Path) -> None:
     """Bar charts per keypoint: OKS accuracy (visible, occluded) and loss."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
 
@@ -250,13 +177,19 @@ def plot(results: Dict[str, Dict[str, float]], out_file: Path) -> None:
     x = np.arange(len(names))
     width = 0.8 / len(models)
     fig, axes = plt.subplots(3, 1, figsize=(12, 10), sharex=True)
-    panels = (('kpt/acc_visible/', 'OKS>=0.5, visible (v=2)'),
-              ('kpt/acc_occluded/', 'OKS>=0.5, occluded (v=1)'),
-              ('kpt/loss/', 'mean heatmap loss'))
+    panels = (
+        ('kpt/acc_visible/', 'OKS>=0.5, visible (v=2)'),
+        ('kpt/acc_occluded/', 'OKS>=0.5, occluded (v=1)'),
+        ('kpt/loss/', 'mean heatmap loss'),
+    )
     for ax, (key, title) in zip(axes, panels):
         for i, m in enumerate(models):
-            ax.bar(x + (i - (len(models) - 1) / 2) * width,
-                   [results[m][key + n] for n in names], width, label=m)
+            ax.bar(
+                x + (i - (len(models) - 1) / 2) * width,
+                [results[m][key + n] for n in names],
+                width,
+                label=m,
+            )
         ax.set_title(title)
         ax.grid(axis='y', alpha=0.3)
     axes[0].legend()
@@ -272,18 +205,30 @@ def model_name(config: str) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    filter_upstream_warnings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('config')
     parser.add_argument('checkpoint')
-    parser.add_argument('--compare', nargs=2, metavar=('CONFIG2', 'CKPT2'),
-                        help='a second model (e.g. the baseline) to compare')
-    parser.add_argument('--out', type=Path, required=True,
-                        help='output folder for report.md/json and the PNG')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        help='config overrides applied to both models')
-    parser.add_argument('--offline', action='store_true',
-                        help=f'do not download pretrained weights '
-                        f'(sets {OFFLINE_ENV}=1)')
+    parser.add_argument(
+        '--compare',
+        nargs=2,
+        metavar=('CONFIG2', 'CKPT2'),
+        help='a second model (e.g. the baseline) to compare',
+    )
+    parser.add_argument(
+        '--out', type=Path, required=True, help='output folder for report.md/json and the PNG'
+    )
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='config overrides applied to both models',
+    )
+    parser.add_argument(
+        '--offline',
+        action='store_true',
+        help=f'do not download pretrained weights (sets {OFFLINE_ENV}=1)',
+    )
     args = parser.parse_args(argv)
     if args.offline:
         os.environ[OFFLINE_ENV] = '1'
@@ -295,8 +240,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         name = model_name(config)
         if name in results:
             name = f'{name}#{i + 1}'
-        results[name] = evaluate(config, ckpt, args.out / f'run{i + 1}',
-                                 args.cfg_options)
+        results[name] = evaluate(config, ckpt, args.out / f'run{i + 1}', args.cfg_options)
     args.out.mkdir(parents=True, exist_ok=True)
     table = markdown(results)
     (args.out / 'report.md').write_text(table)

@@ -25,6 +25,7 @@ between models (HM2PN-W32: -0.31, or +0.31 with FineNet at input
 resolution, as the paper's 7.1 -> 7.4) are what compare. Models are built
 without ``init_weights``, so no pretrained weights are downloaded.
 """
+
 import argparse
 import glob
 import sys
@@ -45,6 +46,7 @@ from torch import nn  # noqa: E402
 
 import hm2pn  # noqa: E402,F401  (registers the hm2pn modules)
 from hm2pn.models.heads import FineNet  # noqa: E402
+from hm2pn.runtime import filter_upstream_warnings  # noqa: E402
 
 EXCLUDED_DIRS = ('_base_', 'quickstart')
 GLOB_CHARS = '*?['
@@ -73,8 +75,10 @@ ZOO_REPORTED: Dict[str, Optional[Tuple[float, float]]] = {
 def default_configs() -> List[Path]:
     """Every config under ``configs/`` except ``_base_`` and ``quickstart``."""
     return sorted(
-        p for p in (ROOT / 'configs').rglob('*.py')
-        if not set(EXCLUDED_DIRS) & set(p.relative_to(ROOT / 'configs').parts))
+        p
+        for p in (ROOT / 'configs').rglob('*.py')
+        if not set(EXCLUDED_DIRS) & set(p.relative_to(ROOT / 'configs').parts)
+    )
 
 
 def zoo_configs() -> List[Path]:
@@ -97,15 +101,12 @@ def expand(args: Sequence[str]) -> List[Path]:
     paths: List[Path] = []
     for arg in args:
         if any(c in arg for c in GLOB_CHARS):
-            matches = sorted(glob.glob(arg)) or sorted(
-                glob.glob(str(ROOT / arg)))
+            matches = sorted(glob.glob(arg)) or sorted(glob.glob(str(ROOT / arg)))
             if not matches:
-                raise FileNotFoundError(f'model_size.py: no config matches '
-                                        f'{arg!r}')
+                raise FileNotFoundError(f'model_size.py: no config matches {arg!r}')
             paths += [Path(m) for m in matches]
         elif not Path(arg).is_file():
-            raise FileNotFoundError(f'model_size.py: config {arg} does not '
-                                    'exist')
+            raise FileNotFoundError(f'model_size.py: config {arg} does not exist')
         else:
             paths.append(Path(arg))
     return paths
@@ -122,8 +123,7 @@ def input_hw(cfg: Config) -> Tuple[int, int]:
     """(H, W) of the model input, from the head's decoder or ``codec``."""
     decoder = cfg.model.get('head', {}).get('decoder') or cfg.get('codec')
     if not decoder or 'input_size' not in decoder:
-        raise KeyError('config has neither model.head.decoder.input_size nor '
-                       'codec.input_size')
+        raise KeyError('config has neither model.head.decoder.input_size nor codec.input_size')
     w, h = decoder['input_size']
     return int(h), int(w)
 
@@ -132,12 +132,13 @@ def count_flops(module: nn.Module, shape: Tuple[int, ...]) -> int:
     """FLOPs of ``module`` on one random input of ``shape`` (C, H, W)."""
     with torch.no_grad():
         return get_model_complexity_info(
-            module, input_shape=shape, show_table=False,
-            show_arch=False)['flops']
+            module, input_shape=shape, show_table=False, show_arch=False
+        )['flops']
 
 
 class ModelSize(NamedTuple):
     """What :func:`measure` reports for one config."""
+
     input: str  # 'HxW'
     params: float  # millions
     gflops: float  # MMEngine's count, 1e9 multiply-adds
@@ -154,10 +155,14 @@ def deconv_output_extra(model: nn.Module, h: int, w: int) -> int:
     """
     extra = []
     hooks = [
-        m.register_forward_hook(lambda mod, args, out: extra.append(
-            mod.weight.numel() * (out.shape[-2] * out.shape[-1] -
-                                  args[0].shape[-2] * args[0].shape[-1])))
-        for m in model.modules() if isinstance(m, nn.ConvTranspose2d)
+        m.register_forward_hook(
+            lambda mod, args, out: extra.append(
+                mod.weight.numel()
+                * (out.shape[-2] * out.shape[-1] - args[0].shape[-2] * args[0].shape[-1])
+            )
+        )
+        for m in model.modules()
+        if isinstance(m, nn.ConvTranspose2d)
     ]
     with torch.no_grad():
         model._forward(torch.zeros(1, 3, h, w))
@@ -176,8 +181,7 @@ def measure(path: Path) -> ModelSize:
     finenets = [m for m in model.modules() if isinstance(m, FineNet)]
     hm_shapes = {}
     hooks = [
-        m.register_forward_hook(
-            lambda mod, args, out: hm_shapes.setdefault(mod, args[0].shape))
+        m.register_forward_hook(lambda mod, args, out: hm_shapes.setdefault(mod, args[0].shape))
         for m in finenets
     ]
     with torch.no_grad():
@@ -192,23 +196,27 @@ def measure(path: Path) -> ModelSize:
         flops_at_input = flops
         for m in finenets:
             k = hm_shapes[m][1]
-            flops_at_input += (count_flops(m, (k, h, w)) -
-                               count_flops(m, tuple(hm_shapes[m][1:])))
+            flops_at_input += count_flops(m, (k, h, w)) - count_flops(m, tuple(hm_shapes[m][1:]))
         flops_at_input /= 1e9
-    return ModelSize(f'{h}x{w}', params / 1e6, flops / 1e9, flops_at_input,
-                     (flops + paper_extra) / 2**30)
+    return ModelSize(
+        f'{h}x{w}', params / 1e6, flops / 1e9, flops_at_input, (flops + paper_extra) / 2**30
+    )
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
+    filter_upstream_warnings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        'configs', nargs='*',
+        'configs',
+        nargs='*',
         help='config files or glob patterns (default: all under configs/ '
-        f'except {", ".join(EXCLUDED_DIRS)}; with --zoo: the zoo configs)')
+        f'except {", ".join(EXCLUDED_DIRS)}; with --zoo: the zoo configs)',
+    )
     parser.add_argument(
-        '--zoo', action='store_true',
-        help='print the reported params/GFLOPs and the % difference beside '
-        'the measured ones')
+        '--zoo',
+        action='store_true',
+        help='print the reported params/GFLOPs and the % difference beside the measured ones',
+    )
     args = parser.parse_args(argv)
     try:
         configs = expand(args.configs)
@@ -223,12 +231,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     MMLogger.get_instance('model_size', log_level='ERROR')
 
     if args.zoo:
-        print('| Config | Input | Params (M) | reported | diff | GFLOPs | '
-              'reported | diff | GFLOPs (papers\' count) | diff |')
+        print(
+            '| Config | Input | Params (M) | reported | diff | GFLOPs | '
+            "reported | diff | GFLOPs (papers' count) | diff |"
+        )
         print('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|')
     else:
-        print('| Config | Input | Params (M) | GFLOPs | '
-              'GFLOPs (FineNet counted at input resolution) |')
+        print(
+            '| Config | Input | Params (M) | GFLOPs | '
+            'GFLOPs (FineNet counted at input resolution) |'
+        )
         print('|---|---|---:|---:|---:|')
     for path in configs:
         size, params, gflops, gflops_fine, gflops_paper = measure(path)
@@ -238,14 +250,16 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
             rep_p, rep_f = ZOO_REPORTED.get(path.stem) or (None, None)
             rp = '-' if rep_p is None else f'{rep_p:.1f}'
             rf = '-' if rep_f is None else f'{rep_f:.1f}'
-            print(f'| {name} | {size} | {params:.2f} | {rp} | '
-                  f'{diff_pct(params, rep_p)} | {gflops:.2f} | {rf} | '
-                  f'{diff_pct(gflops, rep_f)} | {gflops_paper:.2f} | '
-                  f'{diff_pct(gflops_paper, rep_f)} |', flush=True)
+            print(
+                f'| {name} | {size} | {params:.2f} | {rp} | '
+                f'{diff_pct(params, rep_p)} | {gflops:.2f} | {rf} | '
+                f'{diff_pct(gflops, rep_f)} | {gflops_paper:.2f} | '
+                f'{diff_pct(gflops_paper, rep_f)} |',
+                flush=True,
+            )
         else:
             fine = '-' if gflops_fine is None else f'{gflops_fine:.2f}'
-            print(f'| {name} | {size} | {params:.2f} | {gflops:.2f} | '
-                  f'{fine} |', flush=True)
+            print(f'| {name} | {size} | {params:.2f} | {gflops:.2f} | {fine} |', flush=True)
 
 
 if __name__ == '__main__':

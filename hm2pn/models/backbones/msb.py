@@ -5,14 +5,12 @@ Reference:
     Estimation Network With Hard Keypoint Mining", IEEE Transactions on
     Systems, Man, and Cybernetics: Systems 54(3), 2024.
 """
-from functools import partial
 from typing import List, Optional
 
 import torch
 import torch.nn as nn
 import torch.utils.checkpoint as cp
 from mmcv.cnn import ConvModule
-from mmcv.cnn.bricks.conv_module import efficient_conv_bn_eval_forward
 from mmpose.models.backbones.resnet import Bottleneck
 from mmpose.utils.typing import OptConfigType, OptMultiConfig
 from torch import Tensor
@@ -65,16 +63,6 @@ class MSBottleneck(Bottleneck):
 
     #: Kernel sizes of the split convolutions, cycled over the splits.
     kernel_sizes = (3, 5)
-    #: Inference path (eval mode, autograd off): ReLUs and the shortcut
-    #: added in place, the reverse cumulative sums written into one
-    #: preallocated buffer instead of a list and a concatenation. Bit-identical
-    #: to the straightforward path (same operations in the same order); set
-    #: ``False`` (on a block or the class) to run the straightforward path.
-    fast = True
-    #: Opt-in: on the inference path, also fold every eval-mode BN into its
-    #: conv (MMCV's ``efficient_conv_bn_eval_forward``). Same math, but the
-    #: rounding differs (about 1e-6 relative); see ``bench/msb.py``.
-    fold_bn = False
 
     def __init__(self,
                  in_channels: int,
@@ -168,88 +156,6 @@ class MSBottleneck(Bottleneck):
             zs.append(zs[-1] + y)
         return torch.cat(zs[::-1], dim=1)
 
-    def use_inference_path(self) -> bool:
-        """Whether :meth:`inference_forward` runs: ``fast``, eval mode and
-        autograd off (``torch.no_grad``/``inference_mode``, as MMEngine's
-        val/test loops and MMPose's inferencers run), and not being traced:
-        the tracer does not follow its ``out=`` writes into buffer slices
-        (``torch.jit.trace``/ONNX export under ``no_grad`` gave wrong
-        graphs)."""
-        if torch.jit.is_tracing() or torch.onnx.is_in_onnx_export():
-            return False
-        return self.fast and not self.training and not torch.is_grad_enabled()
-
-    def can_fold_bn(self) -> bool:
-        """Whether every conv-BN pair can be folded: ``fold_bn``, each conv an
-        ``nn.Conv2d`` followed by an eval-mode ``_BatchNorm`` with running
-        statistics, split convs in conv-norm-ReLU order."""
-        if not self.fold_bn:
-            return False
-        pairs = [(self.conv1, self.norm1), (self.conv3, self.norm3)]
-        for m in self.split_convs:
-            if tuple(m.order) != ('conv', 'norm', 'act') or not (
-                    m.with_norm and isinstance(m.activate, nn.ReLU)
-                    and not m.with_explicit_padding):
-                return False
-            pairs.append((m.conv, m.norm))
-        if self.downsample is not None:
-            if not (isinstance(self.downsample, nn.Sequential)
-                    and len(self.downsample) == 2):
-                return False
-            pairs.append((self.downsample[0], self.downsample[1]))
-        return all(
-            isinstance(conv, nn.Conv2d)
-            and isinstance(bn, nn.modules.batchnorm._BatchNorm)
-            and bn.track_running_stats and not bn.training
-            for conv, bn in pairs)
-
-    def inference_forward(self, x: Tensor) -> Tensor:
-        """Forward without autograd, avoiding copies: in-place ReLUs and
-        shortcut, and ``z_i = y_i + z_{i+1}`` written straight into the slices
-        of one (B, P, H, W) buffer (no list of partial sums, no
-        ``torch.cat``). With :attr:`fold_bn`, each BN is folded into its conv
-        on every call (so folded weights follow training).
-
-        Args:
-            x (Tensor): (B, C, H, W).
-
-        Returns:
-            Tensor: (B, out_channels, H, W); bit-identical to the
-            straightforward path without ``fold_bn``, equal up to float
-            rounding with it.
-        """
-        if self.can_fold_bn():
-            fold = efficient_conv_bn_eval_forward
-            out = fold(self.norm1, self.conv1, x).relu_()
-            split_conv = [
-                lambda t, m=m: fold(m.norm, m.conv, t).relu_()
-                for m in self.split_convs
-            ]
-            out_conv3 = partial(fold, self.norm3, self.conv3)
-            if self.downsample is not None:
-                shortcut = partial(fold, self.downsample[1],
-                                   self.downsample[0])
-        else:
-            out = self.relu(self.norm1(self.conv1(x)))
-            split_conv = list(self.split_convs)
-
-            def out_conv3(t: Tensor) -> Tensor:
-                return self.norm3(self.conv3(t))
-
-            shortcut = self.downsample
-        ys: List[Tensor] = []
-        for x_i, conv in zip(torch.chunk(out, self.num_splits, dim=1),
-                             split_conv):
-            ys.append(conv(x_i if not ys else x_i + ys[-1]))
-        z = torch.empty_like(out)
-        zs = torch.chunk(z, self.num_splits, dim=1)
-        zs[-1].copy_(ys[-1])
-        for i in range(self.num_splits - 2, -1, -1):
-            torch.add(zs[i + 1], ys[i], out=zs[i])
-        out = out_conv3(z)
-        out += x if self.downsample is None else shortcut(x)
-        return out.relu_()
-
     def forward(self, x: Tensor) -> Tensor:
         """Forward.
 
@@ -267,8 +173,6 @@ class MSBottleneck(Bottleneck):
             identity = x if self.downsample is None else self.downsample(x)
             return out + identity
 
-        if self.use_inference_path():
-            return self.inference_forward(x)
         if self.with_cp and x.requires_grad:
             out = cp.checkpoint(_inner_forward, x, use_reentrant=False)
         else:

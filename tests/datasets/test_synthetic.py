@@ -1,5 +1,6 @@
 """The generated occlusion dataset: COCO's annotation rules, determinism,
 the requested occlusion fraction, and MMPose reading it unchanged."""
+
 import json
 from pathlib import Path
 
@@ -20,16 +21,14 @@ def dataset(tmp_path_factory) -> Path:
 
 
 def _load(out: Path, split: str) -> dict:
-    return json.loads(
-        (out / 'annotations' / f'person_keypoints_{split}.json').read_text())
+    return json.loads((out / 'annotations' / f'person_keypoints_{split}.json').read_text())
 
 
 @pytest.mark.parametrize('split', ['train', 'val'])
 def test_annotations_follow_coco_rules(dataset, split):
     coco = _load(dataset, split)
     images = {img['id']: img for img in coco['images']}
-    assert len(images) == len(coco['images']) == (24 if split == 'train'
-                                                  else 6)
+    assert len(images) == len(coco['images']) == (24 if split == 'train' else 6)
     for img in coco['images']:
         assert (dataset / split / img['file_name']).is_file()
         assert (img['width'], img['height']) == SIZE
@@ -48,15 +47,17 @@ def test_annotations_follow_coco_rules(dataset, split):
         x, y, w, h = ann['bbox']
         assert w > 0 and h > 0 and ann['area'] > 0
         assert ann['area'] <= w * h
-        assert 0 <= x and 0 <= y and x + w <= img['width'] and \
-            y + h <= img['height']
+        assert 0 <= x and 0 <= y and x + w <= img['width'] and y + h <= img['height']
         labelled = kpt[v > 0, :2]
         assert np.all(labelled >= 0)
         assert np.all(labelled[:, 0] < img['width'])
         assert np.all(labelled[:, 1] < img['height'])
-        assert np.all((labelled[:, 0] >= x) & (labelled[:, 0] <= x + w) &
-                      (labelled[:, 1] >= y) & (labelled[:, 1] <= y + h)), \
-            'the box must contain the labelled keypoints'
+        assert np.all(
+            (labelled[:, 0] >= x)
+            & (labelled[:, 0] <= x + w)
+            & (labelled[:, 1] >= y)
+            & (labelled[:, 1] <= y + h)
+        ), 'the box must contain the labelled keypoints'
     assert set(per_image) == set(images)
     assert all(1 <= n <= 3 for n in per_image.values())
     if split == 'train':
@@ -66,25 +67,26 @@ def test_annotations_follow_coco_rules(dataset, split):
 
 def test_same_seed_same_bytes(tmp_path):
     """Serial and 2-worker generation give identical JSON and JPEG bytes."""
-    a = generate_split(tmp_path / 'a', 'val', 20, seed=7, size=SIZE,
-                       workers=1)
-    b = generate_split(tmp_path / 'b', 'val', 20, seed=7, size=SIZE,
-                       workers=2)
+    a = generate_split(tmp_path / 'a', 'val', 20, seed=7, size=SIZE, workers=1)
+    b = generate_split(tmp_path / 'b', 'val', 20, seed=7, size=SIZE, workers=2)
     assert a.read_bytes() == b.read_bytes()
     for img in json.loads(a.read_text())['images']:
         name = img['file_name']
-        assert (tmp_path / 'a' / 'val' / name).read_bytes() == \
-            (tmp_path / 'b' / 'val' / name).read_bytes()
+        assert (tmp_path / 'a' / 'val' / name).read_bytes() == (
+            tmp_path / 'b' / 'val' / name
+        ).read_bytes()
     c = generate_split(tmp_path / 'c', 'val', 3, seed=8, size=SIZE, workers=1)
     assert c.read_bytes() != a.read_bytes()
 
 
 def _hidden_fraction(occlusion: float, num: int = 40) -> float:
-    v = np.concatenate([
-        np.asarray(ann['keypoints']).reshape(17, 3)[:, 2]
-        for i in range(num)
-        for ann in render_image((0, 0, i), (192, 192), occlusion)[1]
-    ])
+    v = np.concatenate(
+        [
+            np.asarray(ann['keypoints']).reshape(17, 3)[:, 2]
+            for i in range(num)
+            for ann in render_image((0, 0, i), (192, 192), occlusion)[1]
+        ]
+    )
     return float((v == 1).sum() / (v > 0).sum())
 
 
@@ -100,10 +102,13 @@ def test_mmpose_reads_it_unchanged(dataset):
     from xtcocotools.coco import COCO
 
     coco = _load(dataset, 'val')
-    ds = CocoDataset(data_root=str(dataset),
-                     ann_file='annotations/person_keypoints_val.json',
-                     data_prefix=dict(img='val/'), pipeline=[],
-                     test_mode=True)
+    ds = CocoDataset(
+        data_root=str(dataset),
+        ann_file='annotations/person_keypoints_val.json',
+        data_prefix=dict(img='val/'),
+        pipeline=[],
+        test_mode=True,
+    )
     assert len(ds) == len(coco['annotations'])
     info = ds[0]
     assert info['keypoints'].shape == (1, 17, 2)
@@ -116,5 +121,6 @@ def test_cli_rejects_bad_arguments(tmp_path):
     with pytest.raises(SystemExit, match='num-train'):
         synthetic_main(['--out', str(tmp_path), '--num-train', '0'])
     with pytest.raises(ValueError, match='occlusion'):
-        synthetic_main(['--out', str(tmp_path), '--num-train', '1',
-                        '--num-val', '1', '--occlusion', '1.5'])
+        synthetic_main(
+            ['--out', str(tmp_path), '--num-train', '1', '--num-val', '1', '--occlusion', '1.5']
+        )

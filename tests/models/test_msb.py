@@ -1,4 +1,5 @@
 """Tests of the multi-scale bottleneck (MSB) and the backbones using it."""
+
 import copy
 
 import pytest
@@ -12,22 +13,37 @@ from torch import nn
 
 import hm2pn  # noqa: F401
 from hm2pn.models.backbones import HM2PNHRNet, MSBottleneck, MSBResNet
-from utils import randomize_bn
+from tests.utils import randomize_bn
 
 
 def hrnet_extra(stage1_block='BOTTLENECK', width=32):
     """MMPose's HRNet-W<width> stage settings."""
     return dict(
-        stage1=dict(num_modules=1, num_branches=1, block=stage1_block,
-                    num_blocks=(4, ), num_channels=(64, )),
-        stage2=dict(num_modules=1, num_branches=2, block='BASIC',
-                    num_blocks=(4, 4), num_channels=(width, width * 2)),
-        stage3=dict(num_modules=4, num_branches=3, block='BASIC',
-                    num_blocks=(4, 4, 4),
-                    num_channels=(width, width * 2, width * 4)),
-        stage4=dict(num_modules=3, num_branches=4, block='BASIC',
-                    num_blocks=(4, 4, 4, 4),
-                    num_channels=(width, width * 2, width * 4, width * 8)))
+        stage1=dict(
+            num_modules=1, num_branches=1, block=stage1_block, num_blocks=(4,), num_channels=(64,)
+        ),
+        stage2=dict(
+            num_modules=1,
+            num_branches=2,
+            block='BASIC',
+            num_blocks=(4, 4),
+            num_channels=(width, width * 2),
+        ),
+        stage3=dict(
+            num_modules=4,
+            num_branches=3,
+            block='BASIC',
+            num_blocks=(4, 4, 4),
+            num_channels=(width, width * 2, width * 4),
+        ),
+        stage4=dict(
+            num_modules=3,
+            num_branches=4,
+            block='BASIC',
+            num_blocks=(4, 4, 4, 4),
+            num_channels=(width, width * 2, width * 4, width * 8),
+        ),
+    )
 
 
 def tiny_extra(stage1_block):
@@ -41,7 +57,8 @@ def tiny_extra(stage1_block):
 def projection(in_channels, out_channels):
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, 1, bias=False),
-        build_norm_layer(dict(type='BN'), out_channels)[1])
+        build_norm_layer(dict(type='BN'), out_channels)[1],
+    )
 
 
 def num_params(module):
@@ -59,8 +76,7 @@ def test_output_shape_and_layout():
     assert not hasattr(block, 'conv2')
     with pytest.raises(AttributeError, match='norm2'):
         block.norm2  # noqa: B018
-    assert MSBottleneck(256, 256)(torch.randn(1, 256, 8, 6)).shape == (1, 256,
-                                                                      8, 6)
+    assert MSBottleneck(256, 256)(torch.randn(1, 256, 8, 6)).shape == (1, 256, 8, 6)
 
 
 def test_split_kernel_sizes():
@@ -99,8 +115,7 @@ def test_forward_matches_direct_computation(in_channels):
             ys.append(conv_bn_relu(block.split_convs[i], xs[i] + ys[i - 1]))
         zs = [torch.stack(ys[i:]).sum(0) for i in range(8)]
         shortcut = x if downsample is None else downsample(x)
-        expected = F.relu(
-            block.norm3(block.conv3(torch.cat(zs, dim=1))) + shortcut)
+        expected = F.relu(block.norm3(block.conv3(torch.cat(zs, dim=1))) + shortcut)
         out = block(x)
     torch.testing.assert_close(out, expected, rtol=1e-5, atol=1e-5)
 
@@ -143,8 +158,7 @@ def test_bad_arguments():
 
 
 def test_hm2pn_hrnet_from_config():
-    backbone = MODELS.build(
-        dict(type='HM2PNHRNet', extra=tiny_extra('MSBOTTLENECK')))
+    backbone = MODELS.build(dict(type='HM2PNHRNet', extra=tiny_extra('MSBOTTLENECK')))
     assert isinstance(backbone, HRNet)
     assert len(backbone.layer1) == 4
     assert all(isinstance(b, MSBottleneck) for b in backbone.layer1)
@@ -184,12 +198,16 @@ def test_plain_hrnet_state_dict_loads_partially():
     assert result.missing_keys
     assert all('.split_convs.' in k for k in result.missing_keys)
     assert result.unexpected_keys
-    assert all(k.startswith('layer1.') and ('.conv2.' in k or '.bn2.' in k)
-               for k in result.unexpected_keys)
+    assert all(
+        k.startswith('layer1.') and ('.conv2.' in k or '.bn2.' in k) for k in result.unexpected_keys
+    )
     msb_state = msb.state_dict()
     loaded = set(state) - set(result.unexpected_keys)
-    assert {'layer1.0.conv1.weight', 'layer1.0.bn3.weight',
-            'layer1.0.downsample.0.weight'} <= loaded
+    assert {
+        'layer1.0.conv1.weight',
+        'layer1.0.bn3.weight',
+        'layer1.0.downsample.0.weight',
+    } <= loaded
     assert len(loaded) > len(state) // 2
     for key in loaded:
         torch.testing.assert_close(msb_state[key], state[key])
@@ -205,13 +223,14 @@ def test_msb_resnet():
     assert outs[0].shape == (1, 2048, 2, 2)
     plain = MODELS.build(dict(type='ResNet', depth=50))
     assert num_params(plain) - num_params(backbone) == pytest.approx(
-        3 * 28160, abs=1)  # 3 blocks, 64 -> 8 x 8 split convs
+        3 * 28160, abs=1
+    )  # 3 blocks, 64 -> 8 x 8 split convs
 
 
 def test_msb_resnet_bad_arguments():
     with pytest.raises(ValueError, match=r'depth=18.*\[50, 101, 152\]'):
         MSBResNet(depth=18)
     with pytest.raises(ValueError, match='msb_stages'):
-        MSBResNet(depth=50, msb_stages=(True, ))
+        MSBResNet(depth=50, msb_stages=(True,))
     with pytest.raises(ValueError, match='stride=1'):
         MSBResNet(depth=50, msb_stages=(True, True, False, False))

@@ -1,9 +1,9 @@
-"""Bad data (issue 7, part 2): tools/analysis/check_dataset.py names every
-bad file/record of a COCO-format dataset, and the training path (the
-DatasetCheckHook tools/train.py adds, and the error translation of
-hm2pn.utils.cli) stops at start or warns instead of crashing mid-epoch or
-skipping silently. Every bad case is built in tmp_path from copies of the
-real COCO samples."""
+"""Bad data: tools/analysis/check_dataset.py names every bad file/record of a
+COCO-format dataset, and the training path (the preflight of tools/train.py
+and the DatasetCheckHook of the configs, one check) stops at start or warns
+instead of crashing mid-epoch or skipping silently. Every bad case is built
+in tmp_path from copies of the real COCO samples."""
+
 import json
 import logging
 import runpy
@@ -17,10 +17,9 @@ from mmengine.logging import MMLogger
 from mmpose.registry import DATASETS
 
 import hm2pn  # noqa: F401
-from conftest import REPO
-from hm2pn.engine import DatasetError, check_built_dataset
-from hm2pn.utils.cli import build_runner, read_config, run_with_data_hints
-from utils import SMOKE_CONFIG
+from hm2pn.datasets import DatasetError, check_built_dataset
+from hm2pn.runtime import preflight, read_config
+from tests.utils import REPO, SMOKE_CONFIG
 
 MISSING, TRUNCATED = '000000040083.jpg', '000000196141.jpg'
 
@@ -39,7 +38,7 @@ def broken(coco_samples, tmp_path):
     shutil.copytree(coco_samples, root)
     (root / MISSING).unlink()
     data = (root / TRUNCATED).read_bytes()
-    (root / TRUNCATED).write_bytes(data[:len(data) // 2])
+    (root / TRUNCATED).write_bytes(data[: len(data) // 2])
     ann = json.loads((root / 'test_coco.json').read_text())
     people = [a for a in ann['annotations'] if a['num_keypoints'] > 0]
     people[0]['keypoints'] = people[0]['keypoints'][:48]  # 16 keypoints
@@ -89,52 +88,62 @@ def test_check_dataset_reports_every_problem(broken):
     lines = proc.stdout.splitlines()
     expected = [
         f'ERROR   {root / MISSING} [images[1] id=40083]: image file missing',
-        f'ERROR   {root / TRUNCATED} [images[2] id=196141]: corrupt or '
-        'truncated image',
+        f'ERROR   {root / TRUNCATED} [images[2] id=196141]: corrupt or truncated image',
     ]
     assert any(line.startswith(expected[0]) for line in lines), lines
     assert any(line.startswith(expected[1]) for line in lines), lines
     kpt = [ln for ln in lines if 'keypoints has 48 values, expected 51' in ln]
-    assert len(kpt) == 1 and f"id={people[0]['id']} " in kpt[0]
+    assert len(kpt) == 1 and f'id={people[0]["id"]} ' in kpt[0]
     zero = [ln for ln in lines if 'zero-area or negative box' in ln]
     assert sorted(ln.split(' id=')[1].split()[0] for ln in zero) == sorted(
-        str(p['id']) for p in people[1:3])
+        str(p['id']) for p in people[1:3]
+    )
     assert all(ln.startswith('WARNING') for ln in zero)
-    assert any(ln.startswith(f'ERROR   {det} [detections[{det_idx}] '
-                             'image_id=999999]: image_id not in the '
-                             'annotation file') for ln in lines), lines
+    assert any(
+        ln.startswith(
+            f'ERROR   {det} [detections[{det_idx}] '
+            'image_id=999999]: image_id not in the '
+            'annotation file'
+        )
+        for ln in lines
+    ), lines
     assert lines[-1].startswith('6 problem(s): 4 error(s), 2 warning(s)')
 
 
-@pytest.mark.parametrize('content, message', [
-    ('{"images": [', 'not valid JSON (Expecting value: line 1 column 13'),
-    ('', 'not valid JSON'),
-])
+@pytest.mark.parametrize(
+    'content, message',
+    [
+        ('{"images": [', 'not valid JSON (Expecting value: line 1 column 13'),
+        ('', 'not valid JSON'),
+    ],
+)
 def test_annotation_file_that_is_not_json(broken, content, message):
     root = broken[0]
     (root / 'test_coco.json').write_text(content)
     proc = _check(root / 'test_coco.json', root)
     assert proc.returncode == 1
-    assert proc.stdout.startswith(
-        f'ERROR   {root / "test_coco.json"} [annotation file]: {message}')
+    assert proc.stdout.startswith(f'ERROR   {root / "test_coco.json"} [annotation file]: {message}')
 
 
 def test_empty_detection_file(coco_samples, tmp_path):
     (tmp_path / 'dets.json').write_text('[]')
-    proc = _check(coco_samples / 'test_coco.json', coco_samples,
-                  '--det-file', tmp_path / 'dets.json')
+    proc = _check(
+        coco_samples / 'test_coco.json', coco_samples, '--det-file', tmp_path / 'dets.json'
+    )
     assert proc.returncode == 1
-    assert proc.stdout.startswith(
-        f'ERROR   {tmp_path / "dets.json"} [detections]: empty detection')
-    clean = _check(coco_samples / 'test_coco.json', coco_samples,
-                   '--det-file', coco_samples / 'test_coco_det_AP_H_56.json')
+    assert proc.stdout.startswith(f'ERROR   {tmp_path / "dets.json"} [detections]: empty detection')
+    clean = _check(
+        coco_samples / 'test_coco.json',
+        coco_samples,
+        '--det-file',
+        coco_samples / 'test_coco_det_AP_H_56.json',
+    )
     assert clean.returncode == 0, clean.stdout
 
 
 def _dataset(root, **kwargs):
     cfg = Config.fromfile(str(REPO / SMOKE_CONFIG))
-    ds = dict(cfg.val_dataloader.dataset, data_root=str(root) + '/',
-              bbox_file=None, **kwargs)
+    ds = dict(cfg.val_dataloader.dataset, data_root=str(root) + '/', bbox_file=None, **kwargs)
     return DATASETS.build(ds)
 
 
@@ -149,11 +158,14 @@ def test_training_path_stops_at_start_on_missing_or_truncated_image(broken):
         check_built_dataset(_dataset(root), 'train')
     text = str(info.value)
     print('\nwhat the user sees:', text)
-    assert text.startswith('train data has 2 error(s) that would stop or '
-                           f'corrupt training:\n  ERROR   {root / MISSING} '
-                           '[images[1] id=40083]: image file missing')
-    assert (f'ERROR   {root / TRUNCATED} [images[2] id=196141]: truncated '
-            'JPEG (no end-of-image marker)') in text
+    assert text.startswith(
+        'train data has 2 error(s) that would stop or '
+        f'corrupt training:\n  ERROR   {root / MISSING} '
+        '[images[1] id=40083]: image file missing'
+    )
+    assert (
+        f'ERROR   {root / TRUNCATED} [images[2] id=196141]: truncated JPEG (no end-of-image marker)'
+    ) in text
     assert 'tools/analysis/check_dataset.py' in text
 
 
@@ -192,10 +204,9 @@ def test_build_time_failure_names_the_file(broken, tmp_path):
     cfg.work_dir = str(tmp_path / 'work')
     cfg.merge_from_dict({'train_dataloader.dataset.data_root': str(root)})
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
-    with pytest.raises(RuntimeError) as info:
-        run_with_data_hints(build_runner(cfg), cfg)
+    with pytest.raises(DatasetError) as info:
+        preflight(cfg)  # what tools/train.py runs before building the runner
     text = str(info.value)
     print('\nwhat the user sees:', text)
-    assert text.startswith('JSONDecodeError: ')
-    assert f'ERROR   {root / "test_coco.json"} [annotation file]: not valid ' \
-        'JSON' in text
+    assert text.startswith('train data has 1 error(s)')
+    assert f'ERROR   {root / "test_coco.json"} [annotation file]: not valid JSON' in text

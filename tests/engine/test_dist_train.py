@@ -1,10 +1,10 @@
 """Two-process DDP training on CPU (gloo) through tools/dist_train.sh."""
+
 import json
 import os
 import sys
 
-from conftest import REPO, run_tool
-from utils import SMOKE_CONFIG, read_scalars
+from tests.utils import REPO, SMOKE_CONFIG, read_scalars, run_tool
 
 
 def test_dist_train_two_ranks(coco_samples, tmp_path):
@@ -12,20 +12,29 @@ def test_dist_train_two_ranks(coco_samples, tmp_path):
     cfg = tmp_path / 'dist_smoke.py'
     cfg.write_text(
         f'_base_ = [{str(REPO / SMOKE_CONFIG)!r}]\n'
-        "custom_imports = dict(imports=['hm2pn', 'rank_done_hook'],\n"
-        '                      allow_failed_imports=False)\n'
-        f"custom_hooks = [dict(type='RankDoneHook', out_dir={str(ranks_dir)!r})]\n"
+        'custom_imports = dict(\n'
+        "    imports=[*_base_.custom_imports.imports, 'rank_done_hook'],\n"
+        '    allow_failed_imports=False)\n'
+        'custom_hooks = [*_base_.custom_hooks,\n'
+        f"                dict(type='RankDoneHook', out_dir={str(ranks_dir)!r})]\n"
         'train_cfg = dict(max_epochs=1)\n'
-        'default_hooks = dict(checkpoint=dict(save_best=None))\n')
+        'default_hooks = dict(checkpoint=dict(save_best=None))\n'
+    )
     proc = run_tool(
-        ['bash', str(REPO / 'tools' / 'dist_train.sh'), str(cfg), '2',
-         '--work-dir', str(tmp_path / 'work')],
-        env=dict(PYTHON=sys.executable, PORT=str(29500 + os.getpid() % 1000),
-                 OMP_NUM_THREADS='1'))
+        [
+            'bash',
+            str(REPO / 'tools' / 'dist_train.sh'),
+            str(cfg),
+            '2',
+            '--work-dir',
+            str(tmp_path / 'work'),
+        ],
+        env=dict(PYTHON=sys.executable, PORT=str(29500 + os.getpid() % 1000), OMP_NUM_THREADS='1'),
+    )
     log_file = next((tmp_path / 'work').glob('*/*.log'))
     log = log_file.read_text() + proc.stdout
-    for fact in ('Distributed training: True', 'GPU number: 2',
-                 "dist_cfg: {'backend': 'gloo'}"):
+    gloo = 'distributed training on CPU with the gloo backend'  # hm2pn.compat
+    for fact in ('Distributed training: True', 'GPU number: 2', gloo):
         assert fact in log, f'{fact!r} not in {log_file}'
     markers = sorted(p.name for p in ranks_dir.iterdir())
     assert markers == ['rank0', 'rank1'], markers
@@ -34,7 +43,7 @@ def test_dist_train_two_ranks(coco_samples, tmp_path):
 
 
 def test_two_ranks_match_one_process_with_double_batch(coco_samples, tmp_path):
-    """Issue 7, part 5: HM2PN head, 2 ranks x batch 2 == 1 process x batch 4.
+    """HM2PN head, 2 ranks x batch 2 == 1 process x batch 4.
 
     Same samples per step: MMEngine's DefaultSampler without shuffling gives
     rank r the indices r, r+2, r+4, ..., so step i of the two ranks covers
@@ -44,9 +53,13 @@ def test_two_ranks_match_one_process_with_double_batch(coco_samples, tmp_path):
     the per-step mean loss over the 4 samples and the DDP-averaged gradient
     equal the single process' up to float32 summation order.
     """
-    from reliability_utils import (HM2PN_HEAD, load_state, max_abs_diff,
-                                   smoke_config_with)
-    cfg = smoke_config_with(tmp_path, 'equiv', HM2PN_HEAD + f'''
+    from tests.reliability_utils import HM2PN_HEAD, load_state, max_abs_diff, smoke_config_with
+
+    cfg = smoke_config_with(
+        tmp_path,
+        'equiv',
+        HM2PN_HEAD
+        + """
 _codec = dict(type='MSRAHeatmap', input_size=(64, 96),
               heatmap_size=(16, 24), sigma=1)  # the smoke config's codec
 _pipeline = [
@@ -56,47 +69,47 @@ _pipeline = [
     dict(type='GenerateTarget', encoder=_codec),
     dict(type='PackPoseInputs')
 ]
-train_dataloader = dict(batch_size={{batch}}, sampler=dict(shuffle=False),
+train_dataloader = dict(batch_size={batch}, sampler=dict(shuffle=False),
                         dataset=dict(pipeline=_pipeline))
-custom_hooks = [dict(type='BNEvalHook'),
-                dict(type='LossRecorderHook', out_dir={{out!r}})]
-''')
+custom_hooks = [*_base_.custom_hooks, dict(type='BNEvalHook'),
+                dict(type='LossRecorderHook', out_dir={out!r})]
+""",
+    )
     base = cfg.read_text()
     runs = {}
     for name, batch in (('single', 4), ('dist', 2)):
         out = tmp_path / name
-        cfg.write_text(base.replace('{batch}', str(batch)).replace(
-            '{out!r}', repr(str(out))))
+        cfg.write_text(base.replace('{batch}', str(batch)).replace('{out!r}', repr(str(out))))
         args = [str(cfg), '--no-validate', '--work-dir', str(out)]
         if name == 'single':
-            run_tool([sys.executable, str(REPO / 'tools' / 'train.py'),
-                      *args])
+            run_tool([sys.executable, str(REPO / 'tools' / 'train.py'), *args])
         else:
-            run_tool(['bash', str(REPO / 'tools' / 'dist_train.sh'),
-                      args[0], '2', *args[1:]],
-                     env=dict(PYTHON=sys.executable, OMP_NUM_THREADS='1',
-                              PORT=str(29600 + os.getpid() % 1000)))
+            run_tool(
+                ['bash', str(REPO / 'tools' / 'dist_train.sh'), args[0], '2', *args[1:]],
+                env=dict(
+                    PYTHON=sys.executable, OMP_NUM_THREADS='1', PORT=str(29600 + os.getpid() % 1000)
+                ),
+            )
         runs[name] = out
     single = json.loads((runs['single'] / 'losses_rank0.json').read_text())
-    ranks = [json.loads((runs['dist'] / f'losses_rank{r}.json').read_text())
-             for r in (0, 1)]
+    ranks = [json.loads((runs['dist'] / f'losses_rank{r}.json').read_text()) for r in (0, 1)]
     assert len(single) == len(ranks[0]) == len(ranks[1]) == 6
-    print('\n| iter | 1 process, batch 4 | mean of 2 ranks, batch 2 | diff |'
-          '\n|---|---:|---:|---:|')
+    print('\n| iter | 1 process, batch 4 | mean of 2 ranks, batch 2 | diff |\n|---|---:|---:|---:|')
     worst = {}
     for i, ref in enumerate(single):
         for key in ref:
             both = (ranks[0][i][key] + ranks[1][i][key]) / 2
-            worst[key] = max(worst.get(key, 0.0), abs(both - ref[key]) /
-                             abs(ref[key]))
+            worst[key] = max(worst.get(key, 0.0), abs(both - ref[key]) / abs(ref[key]))
             if key == 'loss':
-                print(f'| {i + 1} | {ref[key]:.9f} | {both:.9f} | '
-                      f'{both - ref[key]:+.2e} |')
-    weights = max_abs_diff(load_state(runs['single'] / 'epoch_2.pth'),
-                           load_state(runs['dist'] / 'epoch_2.pth'))
-    print('max relative loss difference per term:',
-          {k: f'{v:.2e}' for k, v in worst.items()},
-          f'\nmax abs weight difference after 6 steps: {weights:.2e}')
+                print(f'| {i + 1} | {ref[key]:.9f} | {both:.9f} | {both - ref[key]:+.2e} |')
+    weights = max_abs_diff(
+        load_state(runs['single'] / 'epoch_2.pth'), load_state(runs['dist'] / 'epoch_2.pth')
+    )
+    print(
+        'max relative loss difference per term:',
+        {k: f'{v:.2e}' for k, v in worst.items()},
+        f'\nmax abs weight difference after 6 steps: {weights:.2e}',
+    )
     assert set(worst) == {'loss', 'loss_kpt_coarse', 'loss_kpt_fine'}
     assert max(worst.values()) < 1e-5, worst  # float32: measured ~1e-7
     assert weights < 1e-4, weights  # measured ~5e-7 after 6 Adam steps

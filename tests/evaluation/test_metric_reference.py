@@ -1,4 +1,4 @@
-"""Metric reference (issue 7, part 6): MMPose's CocoMetric, configured as in
+"""Metric reference: MMPose's CocoMetric, configured as in
 our configs, against an independent pycocotools COCOeval on the same
 predictions (GT + known noise, missing keypoints, duplicates, a false
 positive) on the real COCO samples.
@@ -11,6 +11,7 @@ positive) on the real COCO samples.
   pycocotools on the predictions CocoMetric actually evaluated (its
   ``.keypoints.json``) agrees again to 1e-6.
 """
+
 import contextlib
 import io
 import json
@@ -25,8 +26,7 @@ from pycocotools.coco import COCO
 from pycocotools.cocoeval import COCOeval
 
 import hm2pn  # noqa: F401
-from conftest import REPO
-from utils import COCO_METRIC_KEYS, SMOKE_CONFIG
+from tests.utils import COCO_METRIC_KEYS, REPO, SMOKE_CONFIG
 
 TOL = 1e-6
 
@@ -49,17 +49,35 @@ def _predictions(ann_file: Path) -> List[dict]:
         if i % 3 == 0:  # missing keypoints: predicted at (0, 0), score 0
             drop = rng.choice(len(kpts), 3, replace=False)
             kpts[drop], scores[drop] = 0.0, 0.0
-        preds.append(dict(id=ann['id'], img_id=ann['image_id'], kpts=kpts,
-                          scores=scores, bbox_score=rng.uniform(0.5, 1.0)))
+        preds.append(
+            dict(
+                id=ann['id'],
+                img_id=ann['image_id'],
+                kpts=kpts,
+                scores=scores,
+                bbox_score=rng.uniform(0.5, 1.0),
+            )
+        )
         if i % 4 == 1:  # duplicate: same person, more noise, lower score
-            preds.append(dict(
-                id=ann['id'] + 10**7, img_id=ann['image_id'],
-                kpts=kpts + rng.normal(0, 0.05 * scale, kpts.shape),
-                scores=scores * 0.9, bbox_score=preds[-1]['bbox_score'] * .8))
+            preds.append(
+                dict(
+                    id=ann['id'] + 10**7,
+                    img_id=ann['image_id'],
+                    kpts=kpts + rng.normal(0, 0.05 * scale, kpts.shape),
+                    scores=scores * 0.9,
+                    bbox_score=preds[-1]['bbox_score'] * 0.8,
+                )
+            )
     far = people[0]
-    preds.append(dict(id=1, img_id=far['image_id'],  # false positive
-                      kpts=rng.uniform(0, 100, (17, 2)),
-                      scores=rng.uniform(0.1, 1.0, 17), bbox_score=0.6))
+    preds.append(
+        dict(
+            id=1,
+            img_id=far['image_id'],  # false positive
+            kpts=rng.uniform(0, 100, (17, 2)),
+            scores=rng.uniform(0.1, 1.0, 17),
+            bbox_score=0.6,
+        )
+    )
     return preds
 
 
@@ -68,15 +86,24 @@ def _coco_metric(**overrides) -> Dict[str, float]:
     val_evaluator, MMPose's defaults), run on :func:`_predictions`."""
     cfg = Config.fromfile(str(REPO / SMOKE_CONFIG))
     metric = METRICS.build(dict(cfg.val_evaluator, **overrides))
-    metric.dataset_meta = parse_pose_metainfo(
-        dict(from_file='configs/_base_/datasets/coco.py'))
+    metric.dataset_meta = parse_pose_metainfo(dict(from_file='configs/_base_/datasets/coco.py'))
     preds = _predictions(Path(cfg.val_evaluator.ann_file))
-    metric.process([], [dict(
-        id=p['id'], img_id=p['img_id'], gt_instances={},
-        pred_instances=dict(keypoints=p['kpts'][None],
-                            keypoint_scores=p['scores'][None],
-                            bbox_scores=np.array([p['bbox_score']])))
-        for p in preds])
+    metric.process(
+        [],
+        [
+            dict(
+                id=p['id'],
+                img_id=p['img_id'],
+                gt_instances={},
+                pred_instances=dict(
+                    keypoints=p['kpts'][None],
+                    keypoint_scores=p['scores'][None],
+                    bbox_scores=np.array([p['bbox_score']]),
+                ),
+            )
+            for p in preds
+        ],
+    )
     with contextlib.redirect_stdout(io.StringIO()):
         out = metric.evaluate(len(preds))
     return {k: float(out[k]) for k in COCO_METRIC_KEYS}
@@ -94,16 +121,21 @@ def _pycocotools(ann_file: Path, dets: List[dict]) -> Dict[str, float]:
 
 
 def _raw_dets(ann_file: Path) -> List[dict]:
-    return [dict(image_id=p['img_id'], category_id=1, score=p['bbox_score'],
-                 keypoints=np.concatenate([p['kpts'], p['scores'][:, None]],
-                                          1).ravel().tolist())
-            for p in _predictions(ann_file)]
+    return [
+        dict(
+            image_id=p['img_id'],
+            category_id=1,
+            score=p['bbox_score'],
+            keypoints=np.concatenate([p['kpts'], p['scores'][:, None]], 1).ravel().tolist(),
+        )
+        for p in _predictions(ann_file)
+    ]
 
 
-def _table(title: str, a: Dict[str, float], b: Dict[str, float],
-           names=('CocoMetric', 'pycocotools')) -> float:
-    print(f'\n{title}\n| metric | {names[0]} | {names[1]} | diff |\n'
-          '|---|---:|---:|---:|')
+def _table(
+    title: str, a: Dict[str, float], b: Dict[str, float], names=('CocoMetric', 'pycocotools')
+) -> float:
+    print(f'\n{title}\n| metric | {names[0]} | {names[1]} | diff |\n|---|---:|---:|---:|')
     for k in COCO_METRIC_KEYS:
         print(f'| {k} | {a[k]:.6f} | {b[k]:.6f} | {a[k] - b[k]:+.1e} |')
     return max(abs(a[k] - b[k]) for k in COCO_METRIC_KEYS)
@@ -120,15 +152,22 @@ def test_coco_metric_matches_pycocotools(coco_samples, tmp_path):
 
     prefix = tmp_path / 'default'
     default = _coco_metric(outfile_prefix=str(prefix))
-    diff_default = _table('default CocoMetric (bbox_keypoint rescoring, '
-                          'OKS-NMS 0.9) vs pycocotools on the raw '
-                          'predictions', default, reference)
+    diff_default = _table(
+        'default CocoMetric (bbox_keypoint rescoring, '
+        'OKS-NMS 0.9) vs pycocotools on the raw '
+        'predictions',
+        default,
+        reference,
+    )
     print(f'max |diff| = {diff_default:.4f} (rescoring + OKS-NMS)')
     assert diff_default > TOL  # rescoring and NMS do change the numbers
     evaluated = json.loads(Path(f'{prefix}.keypoints.json').read_text())
     assert len(evaluated) < len(_raw_dets(ann_file))  # NMS removed some
     same = _pycocotools(ann_file, evaluated)
-    diff = _table('default CocoMetric vs pycocotools on the predictions '
-                  'CocoMetric evaluated (after rescoring + NMS)', default,
-                  same)
+    diff = _table(
+        'default CocoMetric vs pycocotools on the predictions '
+        'CocoMetric evaluated (after rescoring + NMS)',
+        default,
+        same,
+    )
     assert diff <= TOL, diff

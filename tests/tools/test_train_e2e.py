@@ -1,11 +1,11 @@
 """End to end on CPU: train a tiny HRNet on the real COCO samples, evaluate
 with MMPose's CocoMetric (detector boxes during training, GT boxes in
 tools/test.py), and check the losses and the full COCO metric dict."""
+
 import math
 import re
 
-from conftest import python_tool
-from utils import COCO_METRIC_KEYS, SMOKE_CONFIG, read_scalars
+from tests.utils import COCO_METRIC_KEYS, SMOKE_CONFIG, python_tool, read_scalars
 
 
 def test_train_then_test(coco_samples, tmp_path):
@@ -22,9 +22,9 @@ def test_train_then_test(coco_samples, tmp_path):
     ckpt = tmp_path / 'epoch_2.pth'
     assert ckpt.is_file()
 
-    out = python_tool('test.py', SMOKE_CONFIG, str(ckpt), '--gt-bbox',
-                      '--work-dir', str(tmp_path / 'test'))
+    out = python_tool(
+        'test.py', SMOKE_CONFIG, str(ckpt), '--gt-bbox', '--work-dir', str(tmp_path / 'test')
+    )
     text = out.stdout + out.stderr
-    found = {k for k in COCO_METRIC_KEYS
-             if re.search(re.escape(k) + r': -?\d', text)}
+    found = {k for k in COCO_METRIC_KEYS if re.search(re.escape(k) + r': -?\d', text)}
     assert found == set(COCO_METRIC_KEYS), text[-3000:]

@@ -1,4 +1,5 @@
 """Unit tests of the crash-safe checkpoint pieces (no training)."""
+
 import math
 import os
 
@@ -6,8 +7,7 @@ import pytest
 import torch
 from mmengine.logging import MMLogger
 
-from hm2pn.engine import (AtomicLocalBackend, checkpoint_problem,
-                          find_resumable_checkpoint)
+from hm2pn.engine import AtomicLocalBackend, checkpoint_problem, find_resumable_checkpoint
 
 
 @pytest.fixture(autouse=True)
@@ -17,9 +17,14 @@ def _fresh_logger(request):
 
 
 def _save(path, value: float = 1.0, epoch: int = 1) -> None:
-    torch.save({'meta': {'epoch': epoch, 'iter': 3 * epoch},
-                'state_dict': {'w': torch.full((4, 4), value)},
-                'optimizer': {'state': {}, 'param_groups': []}}, path)
+    torch.save(
+        {
+            'meta': {'epoch': epoch, 'iter': 3 * epoch},
+            'state_dict': {'w': torch.full((4, 4), value)},
+            'optimizer': {'state': {}, 'param_groups': []},
+        },
+        path,
+    )
 
 
 def test_atomic_put_replaces_whole_file(tmp_path):
@@ -35,26 +40,24 @@ def test_resume_falls_back_past_bad_checkpoints(tmp_path, capsys):
     _save(tmp_path / 'epoch_2.pth', epoch=2)
     _save(tmp_path / 'epoch_3.pth', value=math.nan, epoch=3)
     good = (tmp_path / 'epoch_2.pth').read_bytes()
-    (tmp_path / 'epoch_4.pth').write_bytes(good[:len(good) // 2])
+    (tmp_path / 'epoch_4.pth').write_bytes(good[: len(good) // 2])
     (tmp_path / 'epoch_5.pth').write_bytes(b'\0garbage' * 100)
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'epoch_5.pth'))
-    for i, name in enumerate(['epoch_1', 'epoch_2', 'epoch_3', 'epoch_4',
-                              'epoch_5']):
+    for i, name in enumerate(['epoch_1', 'epoch_2', 'epoch_3', 'epoch_4', 'epoch_5']):
         # make the mtime order match the epochs
         os.utime(tmp_path / f'{name}.pth', (1000 + i, 1000 + i))
-    assert 'truncated or corrupt' in checkpoint_problem(
-        str(tmp_path / 'epoch_4.pth'))
+    assert 'truncated or corrupt' in checkpoint_problem(str(tmp_path / 'epoch_4.pth'))
     assert checkpoint_problem(str(tmp_path / 'epoch_3.pth')) == 'NaN/inf in w'
-    torch.save({'meta': {'epoch': 2, 'iter': 6}, 'state_dict': {}},
-               tmp_path / 'best_coco_AP_epoch_2.pth')
-    assert checkpoint_problem(str(tmp_path / 'best_coco_AP_epoch_2.pth')) \
-        .startswith('no optimizer state')
-    assert find_resumable_checkpoint(str(tmp_path)) == str(
-        tmp_path / 'epoch_2.pth')
+    torch.save(
+        {'meta': {'epoch': 2, 'iter': 6}, 'state_dict': {}}, tmp_path / 'best_coco_AP_epoch_2.pth'
+    )
+    assert checkpoint_problem(str(tmp_path / 'best_coco_AP_epoch_2.pth')).startswith(
+        'no optimizer state'
+    )
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
     # An empty pointer (killed while MMEngine rewrote it) is ignored too.
     (tmp_path / 'last_checkpoint').write_text('')
-    assert find_resumable_checkpoint(str(tmp_path)) == str(
-        tmp_path / 'epoch_2.pth')
+    assert find_resumable_checkpoint(str(tmp_path)) == str(tmp_path / 'epoch_2.pth')
 
 
 def test_resume_without_any_usable_checkpoint_fails_clearly(tmp_path):
@@ -80,13 +83,19 @@ def test_old_checkpoint_is_removed_only_after_the_new_one(tmp_path):
         _save(tmp_path / filename)
 
     runner = SimpleNamespace(
-        work_dir=str(tmp_path), save_checkpoint=save_checkpoint,
+        work_dir=str(tmp_path),
+        save_checkpoint=save_checkpoint,
         message_hub=MessageHub.get_instance('test-safe-ckpt'),
-        logger=MMLogger.get_current_instance())
+        logger=MMLogger.get_current_instance(),
+        epoch=0,
+        iter=0,
+        max_epochs=10,
+    )
     hook = SafeCheckpointHook(interval=1, max_keep_ckpts=1)
     hook.before_train(runner)
-    for step in (1, 2, 3):
-        hook._save_checkpoint_with_step(runner, step, meta={})
+    for epoch in (0, 1, 2):  # the end of epochs 1, 2, 3
+        runner.epoch, runner.iter = epoch, 3 * (epoch + 1)
+        hook.after_train_epoch(runner)
     assert seen_at_save == [[], ['epoch_1.pth'], ['epoch_2.pth']]
     assert sorted(p.name for p in tmp_path.glob('*.pth')) == ['epoch_3.pth']
     assert (tmp_path / 'last_checkpoint').read_text().endswith('epoch_3.pth')

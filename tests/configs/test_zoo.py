@@ -5,6 +5,7 @@ MPII samples: one training iteration (forward + backward) at a tiny input,
 then evaluation with the config's own metric, whose full dict is printed
 (``pytest -s``); MPII through ``tools/test.py`` too, whose output must show
 the PCKh table with Mean@0.1."""
+
 import importlib.util
 import math
 import re
@@ -19,17 +20,23 @@ from mmpose.registry import MODELS
 
 import hm2pn  # noqa: F401
 from hm2pn.evaluation import PCKH_COLUMNS, write_headbox_mat
+from tests.utils import COCO_METRIC_KEYS, REPO, python_tool
 
-from conftest import REPO, python_tool
-from utils import COCO_METRIC_KEYS
-
-ZOO = ['pose_resnet_50_coco_256x192', 'pose_resnet_101_coco_256x192',
-       'pose_resnet_152_coco_256x192', 'pose_hrnet_w32_coco_256x192',
-       'pose_hrnet_w48_coco_256x192', 'pose_hourglass_2_coco_256x192',
-       'pose_hrnet_w32_coco_384x288', 'pose_hrnet_w48_coco_384x288',
-       'pose_resnet_50_mpii_256x256', 'pose_resnet_101_mpii_256x256',
-       'pose_resnet_152_mpii_256x256', 'pose_hrnet_w32_mpii_256x256',
-       'hm2pn_w32_mpii_256x256']
+ZOO = [
+    'pose_resnet_50_coco_256x192',
+    'pose_resnet_101_coco_256x192',
+    'pose_resnet_152_coco_256x192',
+    'pose_hrnet_w32_coco_256x192',
+    'pose_hrnet_w48_coco_256x192',
+    'pose_hourglass_2_coco_256x192',
+    'pose_hrnet_w32_coco_384x288',
+    'pose_hrnet_w48_coco_384x288',
+    'pose_resnet_50_mpii_256x256',
+    'pose_resnet_101_mpii_256x256',
+    'pose_resnet_152_mpii_256x256',
+    'pose_hrnet_w32_mpii_256x256',
+    'hm2pn_w32_mpii_256x256',
+]
 HOURGLASS = REPO / 'configs' / 'pose_hourglass_2_coco_256x192.py'
 SIDE = 64  # tiny square input: HRNet needs /32, the hourglass 4 * 2**4
 PCKH_KEYS = tuple(key for _, key in PCKH_COLUMNS)
@@ -42,9 +49,9 @@ def test_zoo_configs_exist_and_use_the_defaults():
         cfg = Config.fromfile(str(path))
         ds = cfg.test_dataloader.dataset
         if '_coco_' in name:
-            assert ds.bbox_file == ('data/coco/person_detection_results/'
-                                    'COCO_val2017_detections_AP_H_56_person'
-                                    '.json'), 'detector boxes by default'
+            assert ds.bbox_file == (
+                'data/coco/person_detection_results/COCO_val2017_detections_AP_H_56_person.json'
+            ), 'detector boxes by default'
             assert cfg.test_evaluator.type == 'CocoMetric'
             assert cfg.test_evaluator.get('nms_mode', 'oks_nms') == 'oks_nms'
         else:
@@ -84,8 +91,7 @@ def shrink(cfg: Config, samples: Path, work_dir: Path) -> None:
         work_dir: Where logs (and for MPII the derived head boxes) go.
     """
     old = cfg.codec
-    codec = dict(old, input_size=(SIDE, SIDE),
-                 heatmap_size=(SIDE // 4, SIDE // 4), sigma=1)
+    codec = dict(old, input_size=(SIDE, SIDE), heatmap_size=(SIDE // 4, SIDE // 4), sigma=1)
     cfg.codec = codec
     cfg.model.head.decoder = codec
     cfg.model.backbone.init_cfg = None
@@ -137,12 +143,12 @@ def smoke(name: str, samples: Path, work_dir: Path) -> Dict[str, float]:
     # (1 - beta1) * grad of the one iteration
     state = runner.optim_wrapper.optimizer.state
     params = [p for p in model.parameters() if p.requires_grad]
-    moved = {id(p) for p in params
-             if p in state and state[p]['exp_avg'].abs().sum() > 0}
+    moved = {id(p) for p in params if p in state and state[p]['exp_avg'].abs().sum() > 0}
     # from the loss back to the stem (ResNet's zero-initialised last BN of
     # each block blocks most conv gradients at the first step, so not all)
-    assert id(params[0]) in moved and id(params[-1]) in moved, \
+    assert id(params[0]) in moved and id(params[-1]) in moved, (
         f'{name}: the gradient did not reach the first and last layer'
+    )
     for final in getattr(model.head, 'multi_final_layers', []):
         assert id(final.weight) in moved, 'a hourglass stack is not supervised'
     losses = list(runner.message_hub.get_scalar('train/loss').data[0])
@@ -154,10 +160,16 @@ def smoke(name: str, samples: Path, work_dir: Path) -> Dict[str, float]:
     return metrics
 
 
-COCO_FAMILIES = ['pose_resnet_50_coco_256x192', 'pose_hrnet_w32_coco_256x192',
-                 'pose_hourglass_2_coco_256x192']
-MPII_FAMILIES = ['pose_resnet_50_mpii_256x256', 'pose_hrnet_w32_mpii_256x256',
-                 'hm2pn_w32_mpii_256x256']
+COCO_FAMILIES = [
+    'pose_resnet_50_coco_256x192',
+    'pose_hrnet_w32_coco_256x192',
+    'pose_hourglass_2_coco_256x192',
+]
+MPII_FAMILIES = [
+    'pose_resnet_50_mpii_256x256',
+    'pose_hrnet_w32_mpii_256x256',
+    'hm2pn_w32_mpii_256x256',
+]
 
 
 @pytest.mark.parametrize('name', COCO_FAMILIES)
@@ -177,15 +189,19 @@ def test_smoke_mpii(name, mpii_samples, tmp_path):
     if name != MPII_FAMILIES[0]:
         return
     # tools/test.py prints MMPose's keys and the zoo table with Mean@0.1
-    out = python_tool('test.py', str(tmp_path / 'smoke_config.py'),
-                      str(tmp_path / 'smoke.pth'), '--work-dir',
-                      str(tmp_path / 'test'))
+    out = python_tool(
+        'test.py',
+        str(tmp_path / 'smoke_config.py'),
+        str(tmp_path / 'smoke.pth'),
+        '--work-dir',
+        str(tmp_path / 'test'),
+    )
     text = out.stdout + out.stderr
     assert re.search(r'PCK@0\.1: \d', text), text[-3000:]
-    assert ('| Head | Shoulder | Elbow | Wrist | Hip | Knee | Ankle | Mean | '
-            'Mean@0.1 |') in text, text[-3000:]
-    row = re.search(r'\| Mean@0\.1 \|\n\|[-:|]+\|\n\|((?: [\d.]+ \|){9})',
-                    text)
+    assert ('| Head | Shoulder | Elbow | Wrist | Hip | Knee | Ankle | Mean | Mean@0.1 |') in text, (
+        text[-3000:]
+    )
+    row = re.search(r'\| Mean@0\.1 \|\n\|[-:|]+\|\n\|((?: [\d.]+ \|){9})', text)
     assert row, text[-3000:]
     printed = [float(v) for v in row.group(1).split('|') if v.strip()]
     want = [round(float(metrics[key]), 1) for key in PCKH_KEYS]

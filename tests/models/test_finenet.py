@@ -1,4 +1,5 @@
 """Tests of FineNet and its CBAM."""
+
 import math
 
 import pytest
@@ -8,8 +9,7 @@ from mmpose.registry import MODELS
 from torch import nn
 
 import hm2pn  # noqa: F401
-from hm2pn.models.heads import (CBAM, ChannelAttention, FineNet,
-                                SpatialAttention)
+from hm2pn.models.heads import CBAM, ChannelAttention, FineNet, SpatialAttention
 
 
 def test_shape_preserved():
@@ -26,8 +26,7 @@ def test_num_params_k17():
     # CBAM MLP 17 -> 1 -> 17 (34) and 7x7 spatial conv (98)
     assert n == 4 * 3413
     assert n == pytest.approx(13.65e3, abs=0.01e3)
-    assert all(m.bias is None for m in finenet.modules()
-               if isinstance(m, nn.Conv2d))
+    assert all(m.bias is None for m in finenet.modules() if isinstance(m, nn.Conv2d))
 
 
 def test_num_units_configurable():
@@ -64,15 +63,12 @@ def test_attention_maps_match_cbam_formulas():
     x = torch.randn(2, 17, 8, 6)
     channel, spatial = ChannelAttention(17), SpatialAttention()
     mlp = channel.mlp
-    avg, max_ = x.mean(dim=(2, 3), keepdim=True), x.amax(dim=(2, 3),
-                                                         keepdim=True)
-    torch.testing.assert_close(channel(x),
-                               torch.sigmoid(mlp(avg) + mlp(max_)))
+    avg, max_ = x.mean(dim=(2, 3), keepdim=True), x.amax(dim=(2, 3), keepdim=True)
+    torch.testing.assert_close(channel(x), torch.sigmoid(mlp(avg) + mlp(max_)))
     pooled = torch.cat([x.mean(1, keepdim=True), x.amax(1, keepdim=True)], 1)
-    torch.testing.assert_close(spatial(x),
-                               torch.sigmoid(F.conv2d(pooled,
-                                                      spatial.conv.weight,
-                                                      padding=3)))
+    torch.testing.assert_close(
+        spatial(x), torch.sigmoid(F.conv2d(pooled, spatial.conv.weight, padding=3))
+    )
 
 
 def test_cbam_applies_both_maps():
@@ -82,8 +78,7 @@ def test_cbam_applies_both_maps():
     torch.testing.assert_close(cbam(x), x1 * cbam.spatial_attention(x1))
 
 
-@pytest.mark.parametrize('channels,hidden', [(17, 1), (8, 1), (64, 4),
-                                              (133, 8)])
+@pytest.mark.parametrize('channels,hidden', [(17, 1), (8, 1), (64, 4), (133, 8)])
 def test_cbam_hidden_width(channels, hidden):
     mlp = CBAM(channels).channel_attention.mlp
     assert mlp[0].out_channels == hidden and mlp[2].in_channels == hidden

@@ -1,4 +1,5 @@
 """PreciseBNHook: BatchNorm statistics recomputed from training batches."""
+
 from types import SimpleNamespace
 
 import pytest
@@ -28,10 +29,14 @@ class _Net(nn.Module):
 def test_precise_bn_replaces_stale_running_stats():
     torch.manual_seed(0)
     net = _Net().eval()
-    net.bn.running_mean.fill_(100.)  # stale statistics
+    net.bn.running_mean.fill_(100.0)  # stale statistics
     batches = [torch.randn(4, 3, 5, 5) + i for i in range(3)]
-    runner = SimpleNamespace(model=net, _train_loop=SimpleNamespace(
-        dataloader=batches), logger=MMLogger.get_instance('precise-bn'))
+    runner = SimpleNamespace(
+        model=net,
+        cfg=dict(train_cfg=dict(by_epoch=True)),
+        train_loop=SimpleNamespace(dataloader=batches),
+        logger=MMLogger.get_instance('precise-bn'),
+    )
     hook = PreciseBNHook(num_batches=6)  # cycles the 3 batches twice
     hook.before_test_epoch(runner)
     with torch.no_grad():
