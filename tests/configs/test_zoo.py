@@ -172,6 +172,7 @@ MPII_FAMILIES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', COCO_FAMILIES)
 def test_smoke_coco(name, coco_samples, tmp_path):
     metrics = smoke(name, coco_samples, tmp_path)
@@ -180,6 +181,7 @@ def test_smoke_coco(name, coco_samples, tmp_path):
         assert metrics[key] == -1 or 0 <= metrics[key] <= 1, (key, metrics)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', MPII_FAMILIES)
 def test_smoke_mpii(name, mpii_samples, tmp_path):
     metrics = smoke(name, mpii_samples, tmp_path)
@@ -217,6 +219,7 @@ def load_model_size_tool():
     return module
 
 
+@pytest.mark.e2e
 def test_model_size_tool_globs_and_zoo_table():
     tool = load_model_size_tool()
     assert list(tool.ZOO_REPORTED) == ZOO

@@ -4,7 +4,12 @@ import json
 import os
 import sys
 
+import pytest
+
 from tests.utils import REPO, SMOKE_CONFIG, read_scalars, run_tool
+
+# 2-process DDP runs through tools/dist_train.sh (minutes)
+pytestmark = [pytest.mark.e2e]
 
 
 def test_dist_train_two_ranks(coco_samples, tmp_path):

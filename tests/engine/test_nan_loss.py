@@ -1,7 +1,12 @@
 """Numerical faults: a NaN loss stops training with the
 iteration and the loss term named, before any checkpoint is written."""
 
+import pytest
+
 from tests.reliability_utils import HM2PN_HEAD, smoke_config_with, train_expect_failure
+
+# a tools/train.py run in a subprocess
+pytestmark = [pytest.mark.e2e]
 
 
 def test_nan_loss_stops_before_checkpoint(coco_samples, tmp_path):

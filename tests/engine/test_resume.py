@@ -21,6 +21,9 @@ from tests.reliability_utils import (
 )
 from tests.utils import SMOKE_CONFIG, python_tool
 
+# kills and resumes tools/train.py runs (minutes)
+pytestmark = [pytest.mark.e2e]
+
 # The smoke config: 2 epochs of 3 iterations, checkpoint every epoch,
 # randomness=dict(seed=0, deterministic=True).
 ITERS_PER_EPOCH = 3

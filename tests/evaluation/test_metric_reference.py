@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import numpy as np
+import pytest
 from mmengine.config import Config
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
 from mmpose.registry import METRICS
@@ -27,6 +28,9 @@ from pycocotools.cocoeval import COCOeval
 
 import hm2pn  # noqa: F401
 from tests.utils import COCO_METRIC_KEYS, REPO, SMOKE_CONFIG
+
+# trains the smoke model, then evaluates with CocoMetric and pycocotools
+pytestmark = [pytest.mark.slow]
 
 TOL = 1e-6
 

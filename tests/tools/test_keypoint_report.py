@@ -30,6 +30,7 @@ def random_ckpt(tmp_path_factory):
     return path
 
 
+@pytest.mark.e2e
 def test_report_on_real_coco(coco_samples, random_ckpt, tmp_path):
     out = tmp_path / 'report'
     python_tool(

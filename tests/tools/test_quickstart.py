@@ -4,8 +4,12 @@ few iterations, CocoMetric, checkpoint, drawn predictions and the report."""
 import json
 
 import cv2
+import pytest
 
 from tests.utils import COCO_METRIC_KEYS, python_tool
+
+# the whole quickstart in a subprocess (minutes)
+pytestmark = [pytest.mark.e2e]
 
 
 def test_tiny_quickstart(tmp_path):

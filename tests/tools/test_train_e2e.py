@@ -5,7 +5,12 @@ tools/test.py), and check the losses and the full COCO metric dict."""
 import math
 import re
 
+import pytest
+
 from tests.utils import COCO_METRIC_KEYS, SMOKE_CONFIG, python_tool, read_scalars
+
+# trains and tests through tools/ in subprocesses (minutes)
+pytestmark = [pytest.mark.e2e]
 
 
 def test_train_then_test(coco_samples, tmp_path):
