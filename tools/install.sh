@@ -16,9 +16,9 @@
 #                           and names this switch for any other op
 #   HM2PN_MMCV_OPS=full     compile all of mmcv's ops instead (12-17 minutes on
 #                           2 cores, once: the wheel is cached per python/torch)
-#   HM2PN_INSTALLER=uv      (default) install with uv (fetched from the package
-#                           index into the venv), which links packages from its
-#                           cache; HM2PN_INSTALLER=pip uses pip alone
+#   HM2PN_INSTALLER=uv      (default) install with uv (fetched once from the
+#                           package index into $HM2PN_CACHE/tools), which links
+#                           packages from its cache; HM2PN_INSTALLER=pip uses pip
 #   HM2PN_CACHE=/path       cache of built wheels (default: ~/.cache/hm2pn)
 #   HM2PN_WITH_TESTS=1      also install the test requirements
 #

@@ -6,6 +6,7 @@ The compiled ops come from the installed mmcv when it is the full build
 (its ``_ext`` library is loaded straight from the wheel, beside the lite
 module). Without either, the parity tests are skipped with the reason.
 """
+
 import importlib
 import importlib.util
 import os
@@ -34,8 +35,10 @@ def load_lite() -> ModuleType:
 
 def wheel_dir() -> Path:
     """Where ``tools/install.sh`` caches the full mmcv wheel for this torch."""
-    cache = Path(os.environ.get('HM2PN_CACHE') or Path(
-        os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'hm2pn')
+    cache = Path(
+        os.environ.get('HM2PN_CACHE')
+        or Path(os.environ.get('XDG_CACHE_HOME', Path.home() / '.cache')) / 'hm2pn'
+    )
     tag = f'py{sys.version_info[0]}{sys.version_info[1]}-torch{torch.__version__}'
     return cache / 'wheels' / tag
 
@@ -47,9 +50,11 @@ def load_full(tmp_dir: Path) -> Tuple[ModuleType, str]:
         return importlib.import_module('mmcv._ext'), spec.origin
     wheels = sorted(p for p in wheel_dir().glob(f'mmcv-{MMCV_VERSION}-cp*.whl'))
     if not wheels:
-        pytest.skip(f'no compiled mmcv {MMCV_VERSION} to compare with: the installed mmcv '
-                    f'has no compiled _ext and {wheel_dir()} holds no full wheel '
-                    '(HM2PN_MMCV_OPS=full bash tools/install.sh builds and caches it)')
+        pytest.skip(
+            f'no compiled mmcv {MMCV_VERSION} to compare with: the installed mmcv '
+            f'has no compiled _ext and {wheel_dir()} holds no full wheel '
+            '(HM2PN_MMCV_OPS=full bash tools/install.sh builds and caches it)'
+        )
     with zipfile.ZipFile(wheels[-1]) as whl:
         member = next(n for n in whl.namelist() if re.fullmatch(r'mmcv/_ext\..*\.so', n))
         path = Path(whl.extract(member, tmp_dir))
@@ -98,10 +103,10 @@ def random_boxes(n: int, seed: int, size: float = 200.0) -> Tuple[torch.Tensor, 
     xy = torch.rand(n, 2, generator=g) * size
     wh = torch.rand(n, 2, generator=g) * size / 3
     boxes = torch.cat([xy, xy + wh], dim=1)
-    boxes[::7, 2] = boxes[::7, 0]                     # zero width
-    boxes[::11, 2:] = boxes[::11, :2]                 # points
-    boxes[5::13] = boxes[4::13][:len(boxes[5::13])]  # duplicates
-    boxes[::17] = boxes[::17].round()                 # integer corners
+    boxes[::7, 2] = boxes[::7, 0]  # zero width
+    boxes[::11, 2:] = boxes[::11, :2]  # points
+    boxes[5::13] = boxes[4::13][: len(boxes[5::13])]  # duplicates
+    boxes[::17] = boxes[::17].round()  # integer corners
     scores = (torch.rand(n, generator=g) * 20).round() / 20  # many ties
     return boxes.float(), scores.float()
 
@@ -122,9 +127,19 @@ def test_binds_every_name_mmcv_ops_loads(lite):
     with pytest.raises(NotImplementedError, match=r"'deform_conv_forward'.*HM2PN_MMCV_OPS=full"):
         lite.deform_conv_forward(torch.zeros(1))
     with pytest.raises(NotImplementedError, match=r"pool_mode='max'.*HM2PN_MMCV_OPS=full"):
-        lite.roi_align_forward(torch.zeros(1, 1, 4, 4), torch.zeros(1, 5),
-                               torch.zeros(1, 1, 2, 2), torch.zeros(0), torch.zeros(0),
-                               2, 2, 1.0, 0, 0, True)
+        lite.roi_align_forward(
+            torch.zeros(1, 1, 4, 4),
+            torch.zeros(1, 5),
+            torch.zeros(1, 1, 2, 2),
+            torch.zeros(0),
+            torch.zeros(0),
+            2,
+            2,
+            1.0,
+            0,
+            0,
+            True,
+        )
 
 
 def test_installed_mmcv_ext_is_full_or_this_provider():
@@ -132,8 +147,10 @@ def test_installed_mmcv_ext_is_full_or_this_provider():
     origin = importlib.util.find_spec('mmcv._ext').origin
     if origin.endswith('.py'):
         assert Path(origin).read_bytes() == LITE_SOURCE.read_bytes(), (
-            f'{origin} differs from {LITE_SOURCE}: re-run bash tools/install.sh')
+            f'{origin} differs from {LITE_SOURCE}: re-run bash tools/install.sh'
+        )
         import mmcv.ops
+
         conv = mmcv.ops.DeformConv2d(2, 2, 3, padding=1)
         with pytest.raises(NotImplementedError, match='HM2PN_MMCV_OPS=full'):
             conv(torch.rand(1, 2, 8, 8), torch.zeros(1, 18, 8, 8))
@@ -158,6 +175,7 @@ def test_nms_parity(lite, full, offset):
 
 def test_mmcv_nms_and_batched_nms_parity(full, lite, use_ext):
     from mmcv.ops import batched_nms, nms
+
     boxes, scores = random_boxes(2000, 4, size=600.0)
     idxs = torch.randint(0, 5, (2000,), generator=torch.Generator().manual_seed(4))
     results = {}
@@ -167,11 +185,11 @@ def test_mmcv_nms_and_batched_nms_parity(full, lite, use_ext):
             nms(boxes, scores, 0.5),
             nms(boxes, scores, 0.6, score_threshold=0.3, max_num=50),
             batched_nms(boxes, scores, idxs, dict(type='nms', iou_threshold=0.65)),
-            batched_nms(boxes, scores, idxs, dict(type='nms', iou_threshold=0.7),
-                        class_agnostic=True),
+            batched_nms(
+                boxes, scores, idxs, dict(type='nms', iou_threshold=0.7), class_agnostic=True
+            ),
             # more boxes than split_thr: per-class loop
-            batched_nms(boxes, scores, idxs, dict(type='nms', iou_threshold=0.5,
-                                                  split_thr=100)),
+            batched_nms(boxes, scores, idxs, dict(type='nms', iou_threshold=0.5, split_thr=100)),
         )
     for want, got in zip(results['full'], results['lite']):
         assert all(torch.equal(g, w) for g, w in zip(got, want))
@@ -181,21 +199,36 @@ def test_mmcv_nms_and_batched_nms_parity(full, lite, use_ext):
 @pytest.mark.parametrize('method', ['naive', 'linear', 'gaussian'])
 def test_soft_nms_parity(full, lite, use_ext, method):
     from mmcv.ops import soft_nms
+
     for seed, n in [(5, 300), (6, 1), (7, 40)]:
         boxes, scores = random_boxes(n, seed)
         for offset in (0, 1):
             out = {}
             for name, ext in (('full', full), ('lite', lite)):
                 use_ext(ext)
-                out[name] = soft_nms(boxes, scores, iou_threshold=0.4, sigma=0.5,
-                                     min_score=0.05, method=method, offset=offset)
+                out[name] = soft_nms(
+                    boxes,
+                    scores,
+                    iou_threshold=0.4,
+                    sigma=0.5,
+                    min_score=0.05,
+                    method=method,
+                    offset=offset,
+                )
             # a Gaussian decay by the NaN IoU of two empty boxes gives NaN scores
-            torch.testing.assert_close(out['lite'], out['full'], rtol=0, atol=0,
-                                       equal_nan=True, msg=f'seed {seed} offset {offset}')
+            torch.testing.assert_close(
+                out['lite'],
+                out['full'],
+                rtol=0,
+                atol=0,
+                equal_nan=True,
+                msg=f'seed {seed} offset {offset}',
+            )
 
 
 def test_nms_match_parity(full, lite, use_ext):
     from mmcv.ops import nms_match
+
     boxes, scores = random_boxes(400, 8)
     dets = torch.cat([boxes, scores[:, None]], dim=1)
     out = {}
@@ -214,20 +247,34 @@ def roi_cases() -> Iterator[Tuple[torch.Tensor, torch.Tensor]]:
     batch = torch.randint(0, 2, (120, 1), generator=g).float()
     rois = torch.cat([batch, boxes], dim=1)
     yield feats, rois
-    yield feats, torch.tensor([[0, 0, 0, 0, 0], [1, 5, 5, 5, 5], [0, -50, -50, -20, -20],
-                               [1, 200, 100, 300, 200], [0, 0, 0, 119, 95],
-                               [1, 10.3, 4.7, 10.4, 4.8]], dtype=torch.float32)
+    yield (
+        feats,
+        torch.tensor(
+            [
+                [0, 0, 0, 0, 0],
+                [1, 5, 5, 5, 5],
+                [0, -50, -50, -20, -20],
+                [1, 200, 100, 300, 200],
+                [0, 0, 0, 119, 95],
+                [1, 10.3, 4.7, 10.4, 4.8],
+            ],
+            dtype=torch.float32,
+        ),
+    )
     yield feats, torch.zeros(0, 5)
 
 
 @pytest.mark.parametrize('aligned', [True, False])
-@pytest.mark.parametrize('out_size,scale,ratio', [((7, 7), 0.25, 0), ((2, 3), 0.125, 2),
-                                                  ((4, 4), 0.25, 1)])
+@pytest.mark.parametrize(
+    'out_size,scale,ratio', [((7, 7), 0.25, 0), ((2, 3), 0.125, 2), ((4, 4), 0.25, 1)]
+)
 def test_roi_align_parity(full, lite, use_ext, aligned, out_size, scale, ratio):
     from mmcv.ops import roi_align
+
     for feats, rois in roi_cases():
-        grads = torch.randn(len(rois), feats.size(1), *out_size,
-                            generator=torch.Generator().manual_seed(10))
+        grads = torch.randn(
+            len(rois), feats.size(1), *out_size, generator=torch.Generator().manual_seed(10)
+        )
         out = {}
         for name, ext in (('full', full), ('lite', lite)):
             use_ext(ext)
@@ -243,6 +290,7 @@ def test_roi_align_parity(full, lite, use_ext, aligned, out_size, scale, ratio):
 
 def test_roi_align_negative_size_raises_like_full(full, lite, use_ext):
     from mmcv.ops import roi_align
+
     feats, rois = torch.rand(1, 2, 8, 8), torch.tensor([[0, 5.0, 5.0, 4.0, 6.0]])
     for ext in (full, lite):
         use_ext(ext)
@@ -265,6 +313,7 @@ def random_detector(name: str):
     from mmdet.apis import init_detector
     from mmdet.utils import register_all_modules
     from mmengine.hub import get_config
+
     register_all_modules()
     cfg = get_config('mmdet::' + DETECTORS[name], pretrained=False)
     cfg.model.backbone.init_cfg = None
@@ -283,6 +332,7 @@ def random_detector(name: str):
 @pytest.mark.parametrize('name', sorted(DETECTORS))
 def test_detector_same_boxes(full, lite, use_ext, coco_image, name):
     from mmdet.apis import inference_detector
+
     model = random_detector(name)
     image = coco_image
     out = {}

@@ -21,6 +21,7 @@ each name exists here, so this module defines all 112 functions that mmcv
 This module must not import ``hm2pn``: ``hm2pn`` imports ``mmpose``, which
 imports ``mmcv.ops``, which imports this module.
 """
+
 from __future__ import annotations
 
 from typing import Callable, List
@@ -29,14 +30,24 @@ import torch
 from torch import Tensor
 
 #: How to get the compiled op set instead of this module.
-FULL_OPS_HINT = ('HM2PN_MMCV_OPS=full bash tools/install.sh (compiles mmcv 2.1.0 with '
-                 'all of its ops once, 12-17 minutes on 2 cores, and caches the wheel)')
+FULL_OPS_HINT = (
+    'HM2PN_MMCV_OPS=full bash tools/install.sh (compiles mmcv 2.1.0 with '
+    'all of its ops once, 12-17 minutes on 2 cores, and caches the wheel)'
+)
 
 #: Ops this module computes (the others raise ``NotImplementedError``).
-ROUTED_OPS = ('nms', 'softnms', 'nms_match', 'roi_align_forward', 'roi_align_backward',
-              'get_compiler_version', 'get_compiling_cuda_version')
+ROUTED_OPS = (
+    'nms',
+    'softnms',
+    'nms_match',
+    'roi_align_forward',
+    'roi_align_backward',
+    'get_compiler_version',
+    'get_compiling_cuda_version',
+)
 
 #: Every function name mmcv 2.1.0's ``pybind.cpp`` binds in ``mmcv._ext``.
+# fmt: off
 MMCV_EXT_NAMES = (
     'upfirdn2d', 'fused_bias_leakyrelu', 'gather_points_forward', 'gather_points_backward',
     'get_compiler_version', 'get_compiling_cuda_version', 'assign_score_withk_forward',
@@ -47,7 +58,8 @@ MMCV_EXT_NAMES = (
     'sigmoid_focal_loss_backward', 'softmax_focal_loss_forward', 'softmax_focal_loss_backward',
     'three_interpolate_forward', 'three_interpolate_backward', 'three_nn_forward',
     'bbox_overlaps', 'group_points_forward', 'group_points_backward',
-    'stack_group_points_forward', 'stack_group_points_backward', 'iou3d_boxes_overlap_bev_forward', 'iou3d_nms3d_forward', 'iou3d_nms3d_normal_forward',
+    'stack_group_points_forward', 'stack_group_points_backward',
+    'iou3d_boxes_overlap_bev_forward', 'iou3d_nms3d_forward', 'iou3d_nms3d_normal_forward',
     'furthest_point_sampling_forward', 'furthest_point_sampling_with_dist_forward',
     'masked_im2col_forward', 'masked_col2im_forward', 'modulated_deform_conv_forward',
     'modulated_deform_conv_backward', 'nms', 'softnms', 'nms_match', 'pixel_group',
@@ -74,6 +86,7 @@ MMCV_EXT_NAMES = (
     'chamfer_distance_backward', 'prroi_pool_forward', 'prroi_pool_backward',
     'prroi_pool_coor_backward', 'bias_act', 'filtered_lrelu', 'filtered_lrelu_act_',
     'box_iou_quadri', 'nms_quadri', 'bezier_align_forward', 'bezier_align_backward')
+# fmt: on
 
 
 def _f32(value: float) -> float:
@@ -96,8 +109,9 @@ def _unavailable(name: str, detail: str = '') -> NotImplementedError:
     """The error raised when an op of the full build is called."""
     return NotImplementedError(
         f"mmcv op '{name}'{detail} is not in this lite mmcv build (mmcv 2.1.0 without "
-        f"compiled ops; mmcv._ext computes only {', '.join(ROUTED_OPS[:5])}). "
-        f'Install the full op set with: {FULL_OPS_HINT}.')
+        f'compiled ops; mmcv._ext computes only {", ".join(ROUTED_OPS[:5])}). '
+        f'Install the full op set with: {FULL_OPS_HINT}.'
+    )
 
 
 def _make_unavailable(name: str) -> Callable[..., None]:
@@ -179,8 +193,16 @@ def _first_max(scores: Tensor) -> int:
     return int(torch.argmax(scores.nan_to_num(nan=float('-inf'))))
 
 
-def softnms(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, sigma: float,
-            min_score: float, method: int, offset: int) -> Tensor:
+def softnms(
+    boxes: Tensor,
+    scores: Tensor,
+    dets: Tensor,
+    iou_threshold: float,
+    sigma: float,
+    min_score: float,
+    method: int,
+    offset: int,
+) -> Tensor:
     """Soft-NMS, mmcv's CPU algorithm step for step (in-place row swaps included).
 
     Args:
@@ -213,7 +235,7 @@ def softnms(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, s
             rows[[i, best]] = rows[[best, i]]
             inds[[i, best]] = inds[[best, i]]
         dets[i] = rows[i, :5]
-        rest = rows[i + 1:n]
+        rest = rows[i + 1 : n]
         if rest.size(0):
             coords = [rows[i:n, k] for k in (0, 1, 2, 3, 5)]
             ovr = _overlaps(0, coords, slice(1, None), offset)
@@ -238,8 +260,8 @@ def softnms(boxes: Tensor, scores: Tensor, dets: Tensor, iou_threshold: float, s
                     else:
                         pos += 1
                 keep = torch.tensor(ids[:end], dtype=torch.long) + i + 1
-                rows[i + 1:i + 1 + end] = rows[keep]
-                inds[i + 1:i + 1 + end] = inds[keep]
+                rows[i + 1 : i + 1 + end] = rows[keep]
+                inds[i + 1 : i + 1 + end] = inds[keep]
                 n = i + 1 + end
         i += 1
     return inds[:n]
@@ -269,13 +291,15 @@ def nms_match(dets: Tensor, iou_threshold: float) -> List[List[int]]:
         rest = slice(i + 1, n)
         hit = (_overlaps(i, coords, rest, 0) >= thr) & alive[rest]
         alive[rest] &= ~hit
-        groups.append([order_list[i]] + [order_list[i + 1 + j] for j in
-                                         hit.nonzero().flatten().tolist()])
+        groups.append(
+            [order_list[i]] + [order_list[i + 1 + j] for j in hit.nonzero().flatten().tolist()]
+        )
     return groups
 
 
-def _check_roi_align(input: Tensor, rois: Tensor, spatial_scale: float, pool_mode: int,
-                     aligned: bool):
+def _check_roi_align(
+    input: Tensor, rois: Tensor, spatial_scale: float, pool_mode: int, aligned: bool
+):
     """The torchvision ops for ``roi_align``, after mmcv's argument checks."""
     if pool_mode != 1:
         raise _unavailable('roi_align_forward', " with pool_mode='max'")
@@ -291,10 +315,19 @@ def _check_roi_align(input: Tensor, rois: Tensor, spatial_scale: float, pool_mod
     return ops
 
 
-def roi_align_forward(input: Tensor, rois: Tensor, output: Tensor, argmax_y: Tensor,
-                      argmax_x: Tensor, aligned_height: int, aligned_width: int,
-                      spatial_scale: float, sampling_ratio: int, pool_mode: int,
-                      aligned: bool) -> None:
+def roi_align_forward(
+    input: Tensor,
+    rois: Tensor,
+    output: Tensor,
+    argmax_y: Tensor,
+    argmax_x: Tensor,
+    aligned_height: int,
+    aligned_width: int,
+    spatial_scale: float,
+    sampling_ratio: int,
+    pool_mode: int,
+    aligned: bool,
+) -> None:
     """RoIAlign forward (average pooling) into ``output``.
 
     Args:
@@ -312,14 +345,26 @@ def roi_align_forward(input: Tensor, rois: Tensor, output: Tensor, argmax_y: Ten
         aligned: shift boxes by -0.5 pixel (pixel-centre alignment).
     """
     ops = _check_roi_align(input, rois, spatial_scale, pool_mode, aligned)
-    output.copy_(ops.roi_align(input, rois, _f32(spatial_scale), aligned_height,
-                               aligned_width, sampling_ratio, aligned))
+    output.copy_(
+        ops.roi_align(
+            input, rois, _f32(spatial_scale), aligned_height, aligned_width, sampling_ratio, aligned
+        )
+    )
 
 
-def roi_align_backward(grad_output: Tensor, rois: Tensor, argmax_y: Tensor, argmax_x: Tensor,
-                       grad_input: Tensor, aligned_height: int, aligned_width: int,
-                       spatial_scale: float, sampling_ratio: int, pool_mode: int,
-                       aligned: bool) -> None:
+def roi_align_backward(
+    grad_output: Tensor,
+    rois: Tensor,
+    argmax_y: Tensor,
+    argmax_x: Tensor,
+    grad_input: Tensor,
+    aligned_height: int,
+    aligned_width: int,
+    spatial_scale: float,
+    sampling_ratio: int,
+    pool_mode: int,
+    aligned: bool,
+) -> None:
     """RoIAlign backward (average pooling), accumulated into ``grad_input``.
 
     Args:
@@ -337,9 +382,21 @@ def roi_align_backward(grad_output: Tensor, rois: Tensor, argmax_y: Tensor, argm
     """
     ops = _check_roi_align(grad_input, rois, spatial_scale, pool_mode, aligned)
     batch, channels, height, width = grad_input.shape
-    grad_input.add_(ops._roi_align_backward(grad_output, rois, _f32(spatial_scale),
-                                            aligned_height, aligned_width, batch, channels,
-                                            height, width, sampling_ratio, aligned))
+    grad_input.add_(
+        ops._roi_align_backward(
+            grad_output,
+            rois,
+            _f32(spatial_scale),
+            aligned_height,
+            aligned_width,
+            batch,
+            channels,
+            height,
+            width,
+            sampling_ratio,
+            aligned,
+        )
+    )
 
 
 def _install_stand_ins() -> None:
