@@ -92,38 +92,30 @@ def draw_predictions(config: Path, ckpt: Path, data: Path, out_file: Path,
     """Draw predicted skeletons (GT boxes) on val images into one PNG."""
     import cv2
     import numpy as np
-    from mmpose.apis import inference_topdown, init_model
-    from mmpose.registry import VISUALIZERS
-    from mmpose.structures import merge_data_samples
     from tqdm import tqdm
+
+    from hm2pn.apis import (build_visualizer, draw, estimate, load_model,
+                            read_image)
 
     with open(data / 'annotations' / 'person_keypoints_val.json') as f:
         coco = json.load(f)
     boxes: Dict[int, list] = {}
     for ann in coco['annotations']:
         x, y, w, h = ann['bbox']
-        boxes.setdefault(ann['image_id'], []).append([x, y, x + w, y + h])
-    model = init_model(str(config), str(ckpt), device='cpu')
-    # ``import hm2pn`` patches MMPose's OpenCV backend for NumPy >= 2.4
-    # (hm2pn.apis.vis_compat).
-    visualizer = VISUALIZERS.build(dict(type='PoseLocalVisualizer',
-                                        name='quickstart_draw',
-                                        radius=2, line_width=1))
-    visualizer.set_dataset_meta(model.dataset_meta)
+        boxes.setdefault(ann['image_id'], []).append([x, y, x + w, y + h, 1])
+    model = load_model(str(config), str(ckpt))
+    visualizer = build_visualizer(model, radius=2, line_width=1)
     tiles = []
     for img in tqdm(coco['images'][:num_images], desc='drawing', unit='img'):
-        path = data / 'val' / img['file_name']
-        results = inference_topdown(model, str(path),
-                                    np.array(boxes.get(img['id'], [])))
-        image = cv2.imread(str(path))[..., ::-1]
-        visualizer.add_datasample('pred', image,
-                                  merge_data_samples(results), draw_gt=False,
-                                  draw_bbox=True, kpt_thr=0.3)
-        tiles.append(visualizer.get_image())
+        image = read_image(str(data / 'val' / img['file_name']))
+        sample = estimate(model, image,
+                          np.array(boxes.get(img['id'], []),
+                                   dtype=np.float32).reshape(-1, 5))
+        tiles.append(draw(visualizer, image, sample))
     while len(tiles) % 3:
         tiles.append(np.zeros_like(tiles[0]))
     rows = [np.hstack(tiles[i:i + 3]) for i in range(0, len(tiles), 3)]
-    cv2.imwrite(str(out_file), np.vstack(rows)[..., ::-1])
+    cv2.imwrite(str(out_file), np.vstack(rows))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:

@@ -16,7 +16,6 @@ from typing import Callable, Dict, List, Optional
 import cv2
 import numpy as np
 import torch
-from mmengine.config import Config
 from mmengine.registry import DefaultScope
 from mmengine.runner import CheckpointLoader, load_checkpoint
 from mmpose.apis import inference_topdown, init_model
@@ -267,7 +266,7 @@ def build_visualizer(model: torch.nn.Module, **kwargs):
         model (nn.Module): From :func:`load_model` (``cfg``, ``dataset_meta``).
         **kwargs: Overrides, e.g. ``hard_thr``, ``radius``, ``line_width``.
     """
-    cfg = dict(Config(model.cfg).get('visualizer') or {})
+    cfg = dict(model.cfg.get('visualizer') or {})
     cfg.pop('vis_backends', None)
     cfg.update(kwargs, type='HardKeypointVisualizer',
                name=f'hm2pn_demo_{id(model)}_{len(VISUALIZERS.module_dict)}')

@@ -13,13 +13,18 @@ from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
 from mmengine.structures import InstanceData
 from mmpose.structures import PoseDataSample
 
-from conftest import REPO, run_tool
-from utils import SMOKE_CONFIG
-
-from hm2pn.apis import (DetectionBoxes, HardKeypointVisualizer,
-                        InferenceInputError, PoseDemo, check_boxes,
-                        list_images, load_pose_model, run_images, whole_image)
-from hm2pn.apis.drawing import HARD_RING_COLOR, score_colors
+from hm2pn.apis import (
+    InferenceError,
+    check_boxes,
+    estimate,
+    file_boxes,
+    list_images,
+    load_model,
+    records,
+)
+from hm2pn.visualization import HARD_RING_COLOR, HardKeypointVisualizer, score_colors
+from tests.conftest import REPO, run_tool
+from tests.utils import SMOKE_CONFIG
 
 DET_FILE = 'test_coco_det_AP_H_56.json'
 OVERFIT_CONFIG = 'configs/smoke/hm2pn_w32_overfit_coco_128x96.py'
@@ -28,7 +33,7 @@ OVERFIT_CONFIG = 'configs/smoke/hm2pn_w32_overfit_coco_128x96.py'
 def save_random_checkpoint(config: str, path) -> str:
     """A checkpoint of ``config``'s model with random weights (and meta)."""
     torch.manual_seed(0)
-    model = load_pose_model(str(REPO / config), None)
+    model = load_model(str(REPO / config), None)
     save_checkpoint(dict(state_dict=weights_to_cpu(model.state_dict()),
                          meta=dict(dataset_meta=model.dataset_meta)),
                     str(path))
@@ -43,9 +48,10 @@ def smoke_ckpt(tmp_path_factory) -> str:
 
 @pytest.fixture(scope='module')
 def smoke_model(smoke_ckpt):
-    return load_pose_model(str(REPO / SMOKE_CONFIG), smoke_ckpt)
+    return load_model(str(REPO / SMOKE_CONFIG), smoke_ckpt)
 
 
+@pytest.mark.slow
 def test_image_demo_with_coco_detection_boxes(coco_samples, smoke_ckpt,
                                               tmp_path):
     out = tmp_path / 'out'
@@ -88,14 +94,17 @@ def test_image_demo_with_coco_detection_boxes(coco_samples, smoke_ckpt,
 
 
 def test_whole_image_is_one_person(coco_samples, smoke_model, tmp_path):
-    demo = PoseDemo(smoke_model, whole_image)
     img = sorted(coco_samples.glob('*.jpg'))[0]
-    drawn, records = demo(cv2.imread(str(img)), str(img))
-    assert len(records) == 1
-    h, w = drawn.shape[:2]
-    assert records[0]['bbox'] == pytest.approx([0, 0, w, h], abs=0.01)
+    image = cv2.imread(str(img))
+    persons = records(estimate(smoke_model, image, None))
+    assert len(persons) == 1
+    h, w = image.shape[:2]
+    assert persons[0]['bbox'] == pytest.approx([0, 0, w, h], abs=0.01)
+    assert persons[0]['bbox_score'] == 1.0
+    assert records(estimate(smoke_model, image, np.zeros((0, 5)))) == []
 
 
+@pytest.mark.slow
 def test_bad_image_in_folder_is_reported_and_others_done(coco_samples,
                                                          smoke_ckpt,
                                                          tmp_path):
@@ -120,32 +129,26 @@ def test_bad_image_in_folder_is_reported_and_others_done(coco_samples,
 
 
 def test_empty_folder_and_missing_path(tmp_path):
-    with pytest.raises(InferenceInputError, match='holds no image'):
+    with pytest.raises(InferenceError, match='holds no image'):
         list_images(str(tmp_path))
-    with pytest.raises(InferenceInputError, match='no such image or folder'):
+    with pytest.raises(InferenceError, match='no such image or folder'):
         list_images(str(tmp_path / 'nope'))
 
 
-def test_box_outside_image_is_one_line_error(coco_samples, smoke_model,
-                                             tmp_path):
-    with pytest.raises(InferenceInputError,
+def test_box_outside_image_is_one_line_error():
+    with pytest.raises(InferenceError,
                        match=r'x\.jpg: box .* outside the 64x48 image'):
         check_boxes(np.array([[100, 100, 150, 150, 1.0]]), (48, 64, 3),
                     'x.jpg')
     # partly outside: clipped to the image
-    clipped = check_boxes(np.array([[-10, 5, 30, 100]]), (48, 64, 3), 'x.jpg')
-    assert clipped.tolist() == [[0, 5, 30, 48]]
-    # through the demo: the folder run reports it and returns the error
-    boxes = lambda name, img: np.array([[5000, 5000, 5100, 5100, 0.9]])  # noqa
-    img = sorted(coco_samples.glob('*.jpg'))[0]
-    errors = run_images(PoseDemo(smoke_model, boxes), [str(img)],
-                        str(tmp_path / 'out'))
-    assert len(errors) == 1 and img.name in errors[0], errors
+    clipped = check_boxes(np.array([[-10., 5, 30, 100, 1]]), (48, 64, 3),
+                          'x.jpg')
+    assert clipped.tolist() == [[0, 5, 30, 48, 1]]
 
 
 def test_checkpoint_of_another_config(smoke_ckpt):
-    with pytest.raises(InferenceInputError) as info:
-        load_pose_model(str(REPO / OVERFIT_CONFIG), smoke_ckpt)
+    with pytest.raises(InferenceError) as info:
+        load_model(str(REPO / OVERFIT_CONFIG), smoke_ckpt)
     message = str(info.value)
     assert '\n' not in message
     assert smoke_ckpt in message and 'missing' in message
@@ -153,24 +156,25 @@ def test_checkpoint_of_another_config(smoke_ckpt):
 
 
 def test_detection_file_lookup(coco_samples, tmp_path):
-    by_number = DetectionBoxes(str(coco_samples / DET_FILE), score_thr=0.5)
-    boxes = by_number('some/dir/000000000785.jpg')
+    image = np.zeros((1000, 1000, 3), np.uint8)
+    by_number = file_boxes(str(coco_samples / DET_FILE), score_thr=0.5)
+    boxes = by_number('some/dir/000000000785.jpg', image)
     assert boxes.shape[1] == 5 and len(boxes) > 0
     assert (boxes[:, 4] >= 0.5).all() and (boxes[:, 2] > boxes[:, 0]).all()
     # through an annotation file, for names that are not numbers
     ann = dict(images=[dict(id=785, file_name='kitchen.jpg')])
     (tmp_path / 'ann.json').write_text(json.dumps(ann))
-    by_ann = DetectionBoxes(str(coco_samples / DET_FILE),
-                            str(tmp_path / 'ann.json'), score_thr=0.5)
-    np.testing.assert_array_equal(by_ann('kitchen.jpg'), boxes)
-    with pytest.raises(InferenceInputError, match='kitchen.jpg: cannot tell'):
-        by_number('kitchen.jpg')
-    with pytest.raises(InferenceInputError, match='other.jpg: not among'):
-        by_ann('other.jpg')
-    assert len(by_number('000000999999.jpg')) == 0
+    by_ann = file_boxes(str(coco_samples / DET_FILE), 0.5,
+                        str(tmp_path / 'ann.json'))
+    np.testing.assert_array_equal(by_ann('kitchen.jpg', image), boxes)
+    with pytest.raises(InferenceError, match='kitchen.jpg: cannot tell'):
+        by_number('kitchen.jpg', image)
+    with pytest.raises(InferenceError, match='other.jpg: cannot tell'):
+        by_ann('other.jpg', image)
+    assert len(by_number('000000999999.jpg', image)) == 0
     (tmp_path / 'bad.json').write_text('{"a": 1}')
-    with pytest.raises(InferenceInputError, match='bad.json: expected a list'):
-        DetectionBoxes(str(tmp_path / 'bad.json'))
+    with pytest.raises(InferenceError, match='bad.json: not a COCO detec'):
+        file_boxes(str(tmp_path / 'bad.json'))
 
 
 def test_hard_keypoints_are_ringed_and_coloured_by_score():
@@ -191,6 +195,7 @@ def test_hard_keypoints_are_ringed_and_coloured_by_score():
     assert tuple(drawn[50, 40]) == tuple(score_colors(np.array([0.9]))[0])
 
 
+@pytest.mark.slow
 def test_video_demo(video_sample, smoke_ckpt, tmp_path):
     out = tmp_path / 'demo.mp4'
     proc = run_tool([

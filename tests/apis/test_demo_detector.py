@@ -13,14 +13,15 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from mmdet.apis import init_detector
+from mmengine.registry import DefaultScope
 from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
+from mmengine.utils import get_installed_path
 
-from conftest import REPO, run_tool
-from test_demo import save_random_checkpoint
-from utils import SMOKE_CONFIG
-
-from hm2pn.apis import (PoseDemo, detect_persons, detector_boxes,
-                        load_detector, load_pose_model)
+from hm2pn.apis import build_visualizer, detector_boxes, draw, estimate, load_model, records
+from tests.apis.test_demo import save_random_checkpoint
+from tests.conftest import REPO, run_tool
+from tests.utils import SMOKE_CONFIG
 
 DET_CONFIG = 'mmdet::rtmdet/rtmdet_tiny_8xb32-300e_coco.py'
 
@@ -30,7 +31,10 @@ def rigged_detector_checkpoint(path) -> str:
     fires, class 0 (person) with score sigmoid(4) = 0.98, boxes reaching
     5 strides (160 px) from each anchor point."""
     torch.manual_seed(0)
-    detector = load_detector(DET_CONFIG, None)
+    config = (f'{get_installed_path("mmdet")}/.mim/configs/'
+              f'{DET_CONFIG[len("mmdet::"):]}')
+    with DefaultScope.overwrite_default_scope('mmdet'):
+        detector = init_detector(config, None, device='cpu')
     detector.init_weights()
     head = detector.bbox_head
     with torch.no_grad():
@@ -60,34 +64,34 @@ def pose_ckpt(tmp_path_factory) -> str:
 
 
 def test_detector_boxes_to_keypoints(coco_samples, det_ckpt, pose_ckpt):
-    detector = load_detector(DET_CONFIG, det_ckpt)
+    boxes_of = detector_boxes(DET_CONFIG, det_ckpt, score_thr=0.5)
     image = cv2.imread(str(sorted(coco_samples.glob('*.jpg'))[0]))
     h, w = image.shape[:2]
-    boxes = detect_persons(detector, image, score_thr=0.5, nms_thr=0.3)
+    boxes = boxes_of('frame', image)
     assert len(boxes) > 0, 'the rigged detector reports people'
     assert boxes.shape[1] == 5 and (boxes[:, 4] >= 0.5).all()
     assert (boxes[:, 2] > boxes[:, 0]).all()
     assert (boxes[:, 3] > boxes[:, 1]).all()
     assert boxes[:, [0, 2]].min() >= 0 and boxes[:, [0, 2]].max() <= w
     # a threshold above every score: no person, no pose, image unchanged
-    assert len(detect_persons(detector, image, score_thr=0.99)) == 0
+    nobody = detector_boxes(DET_CONFIG, det_ckpt, score_thr=0.99)
+    assert len(nobody('frame', image)) == 0
 
-    model = load_pose_model(str(REPO / SMOKE_CONFIG), pose_ckpt)
-    demo = PoseDemo(model, detector_boxes(detector, 0.5, 0, 0.3))
-    drawn, records = demo(image, 'frame')
-    assert len(records) == len(boxes)
-    got = sorted(tuple(r['bbox']) for r in records)
+    model = load_model(str(REPO / SMOKE_CONFIG), pose_ckpt)
+    sample = estimate(model, image, boxes)
+    persons = records(sample)
+    assert len(persons) == len(boxes)
+    got = sorted(tuple(r['bbox']) for r in persons)
     want = sorted(tuple(np.round([b[0], b[1], b[2] - b[0], b[3] - b[1]], 2))
                   for b in boxes)
     np.testing.assert_allclose(got, want, atol=0.02)
-    assert all(len(r['keypoints']) == 51 for r in records)
+    assert all(len(r['keypoints']) == 51 for r in persons)
+    drawn = draw(build_visualizer(model), image, sample)
     assert np.abs(drawn.astype(int) - image.astype(int)).max() > 100
-
-    nobody = PoseDemo(model, detector_boxes(detector, 0.99, 0, 0.3))
-    drawn, records = nobody(image, 'frame')
-    assert records == [] and np.array_equal(drawn, image)
+    assert np.array_equal(draw(build_visualizer(model), image, None), image)
 
 
+@pytest.mark.slow
 def test_image_demo_cli_with_detector(coco_samples, det_ckpt, pose_ckpt,
                                       tmp_path):
     img = sorted(coco_samples.glob('*.jpg'))[0]
