@@ -30,9 +30,17 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-from hm2pn.apis import (accelerate, build_visualizer, draw,  # noqa: E402
-                        estimate, file_boxes, load_model, read_image,
-                        record_crops, records)
+from hm2pn.apis import (  # noqa: E402
+    accelerate,
+    build_visualizer,
+    draw,
+    estimate,
+    file_boxes,
+    load_model,
+    read_image,
+    record_crops,
+    records,
+)
 from hm2pn.apis.backends import HeatmapNet  # noqa: E402
 
 DATA = osp.join(os.environ.get('HM2PN_SHARED_DATA', '../shared/data'), 'coco')

@@ -26,9 +26,16 @@ import sys
 import cv2
 from tqdm import tqdm
 
-from hm2pn.apis import (BackendUnavailableError, InferenceError, draw,
-                        estimate, keypoint_names, list_images, read_image,
-                        records)
+from hm2pn.apis import (
+    BackendUnavailableError,
+    InferenceError,
+    draw,
+    estimate,
+    keypoint_names,
+    list_images,
+    read_image,
+    records,
+)
 from hm2pn.apis.cli import add_args, build
 
 

@@ -19,8 +19,7 @@ import sys
 import cv2
 from tqdm import tqdm
 
-from hm2pn.apis import (BackendUnavailableError, draw, estimate,
-                        keypoint_names, records)
+from hm2pn.apis import BackendUnavailableError, draw, estimate, keypoint_names, records
 from hm2pn.apis.cli import add_args, build
 
 

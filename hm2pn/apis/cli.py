@@ -5,9 +5,16 @@ from typing import Tuple
 
 from ..compat import OFFLINE_ENV
 from .backends import BACKENDS, PRECISIONS, accelerate, record_crops
-from .inference import (BoxSource, InferenceError, build_visualizer,
-                        detector_boxes, file_boxes, load_model, read_image,
-                        whole_image)
+from .inference import (
+    BoxSource,
+    InferenceError,
+    build_visualizer,
+    detector_boxes,
+    file_boxes,
+    load_model,
+    read_image,
+    whole_image,
+)
 
 
 def add_args(parser: argparse.ArgumentParser, box_file: bool = True) -> None:

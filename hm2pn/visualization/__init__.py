@@ -7,7 +7,6 @@ it with ``visualizer=dict(type='HardKeypointVisualizer', ...)`` and
 ``MMPoseInferencer`` and MMPose's demo scripts draw hard keypoints too.
 """
 from . import numpy2_fix  # noqa: F401
-from .hard_keypoint_visualizer import (HARD_RING_COLOR, HardKeypointVisualizer,
-                                       score_colors)
+from .hard_keypoint_visualizer import HARD_RING_COLOR, HardKeypointVisualizer, score_colors
 
 __all__ = ['HARD_RING_COLOR', 'HardKeypointVisualizer', 'score_colors']

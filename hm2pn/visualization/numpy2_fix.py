@@ -14,8 +14,7 @@ from typing import Any
 import mmpose
 import numpy as np
 from mmengine.utils import digit_version
-from mmpose.visualization.opencv_backend_visualizer import \
-    OpencvBackendVisualizer
+from mmpose.visualization.opencv_backend_visualizer import OpencvBackendVisualizer
 
 _PATCHED_ATTR = '_hm2pn_radius_fix'
 

@@ -17,8 +17,7 @@ import sys
 
 import torch
 
-from hm2pn.apis import (BackendUnavailableError, InferenceError, accelerate,
-                        cached_onnx, load_model)
+from hm2pn.apis import BackendUnavailableError, InferenceError, accelerate, cached_onnx, load_model
 from hm2pn.apis.backends import HeatmapNet, export_onnx
 
 
