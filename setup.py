@@ -4,14 +4,16 @@ The heavy stack (torch, mmcv with compiled ops, mmpose without chumpy) is
 installed by ``tools/install.sh``; ``pip install -e .`` only installs the
 ``hm2pn`` package itself and declares what it imports.
 """
+
 import re
 from pathlib import Path
 
 from setuptools import find_packages, setup
 
 ROOT = Path(__file__).parent
-VERSION = re.search(r"__version__ = '([^']+)'",
-                    (ROOT / 'hm2pn' / 'version.py').read_text()).group(1)
+VERSION = re.search(r"__version__ = '([^']+)'", (ROOT / 'hm2pn' / 'version.py').read_text()).group(
+    1
+)
 
 setup(
     name='hm2pn',

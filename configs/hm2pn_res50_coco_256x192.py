@@ -11,7 +11,8 @@ model = dict(
         type='MSBResNet',
         depth=50,
         msb_stages=(True, False, False, False),
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50'),
+    ),
     # SimpleBaseline's three 4x4 deconvolutions of 256 channels
-    head=dict(in_channels=2048, deconv_out_channels=(256, 256, 256),
-              deconv_kernel_sizes=(4, 4, 4)))
+    head=dict(in_channels=2048, deconv_out_channels=(256, 256, 256), deconv_kernel_sizes=(4, 4, 4)),
+)

@@ -3,9 +3,10 @@
 # (FineNet) and the hard keypoint mining loss, trained with the authors'
 # recipe (their HRNet-family training code; docs/reproduce.md). Every HM2PN
 # COCO config and the fair baselines inherit this file.
-_base_ = ['mmpose::body_2d_keypoint/topdown_heatmap/coco/'
-          'td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
-          './_base_/runtime.py']
+_base_ = [
+    'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
+    './_base_/runtime.py',
+]
 # hm2pn's reliability hooks, checkpoints and visualizer (runtime.py header)
 default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))
 custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
@@ -18,8 +19,7 @@ visualizer = _base_.hm2pn_visualizer
 # does not: MMEngine does not re-evaluate the paths derived from it.
 data_root = '{{$HM2PN_DATA:data}}/coco/'
 val_ann_file = 'annotations/person_keypoints_val2017.json'
-det_bbox_file = ('person_detection_results/'
-                 'COCO_val2017_detections_AP_H_56_person.json')
+det_bbox_file = 'person_detection_results/COCO_val2017_detections_AP_H_56_person.json'
 
 # Authors' recipe: Adam lr 1e-3 at a total batch of 128 (here 4 x 32; see
 # docs/reproduce.md for other GPU counts: do not pass --auto-scale-lr, which
@@ -28,40 +28,43 @@ det_bbox_file = ('person_detection_results/'
 # saw 128 samples: SyncBN over the GPUs gives the same statistics
 # (MMEngine converts the model only in distributed runs).
 train_cfg = dict(max_epochs=210, val_interval=1)
-optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.))
+optim_wrapper = dict(optimizer=dict(type='Adam', lr=1e-3, weight_decay=0.0))
 param_scheduler = [
-    dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200],
-         gamma=0.1, by_epoch=True)
+    dict(type='MultiStepLR', begin=0, end=210, milestones=[170, 200], gamma=0.1, by_epoch=True)
 ]
 auto_scale_lr = dict(base_batch_size=128)
 sync_bn = 'torch'
 
 model = dict(
-    backbone=dict(type='HM2PNHRNet',
-                  extra=dict(stage1=dict(block='MSBOTTLENECK'))),
+    backbone=dict(type='HM2PNHRNet', extra=dict(stage1=dict(block='MSBOTTLENECK'))),
     head=dict(
         type='CoarseToFineHead',
         # HRNet's JointsMSELoss = 1/2 MSE (spec notes); coarse + fine = 1:1.
-        loss=dict(type='KeypointMSELoss', use_target_weight=True,
-                  loss_weight=0.5),
+        loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),
         finenet=dict(type='FineNet', num_units=4),
-        fine_loss=dict(type='HardKeypointMiningLoss', alpha=150.0)),
+        fine_loss=dict(type='HardKeypointMiningLoss', alpha=150.0),
+    ),
     # flip test, the flipped heatmaps shifted by one pixel (SHIFT_HEATMAP)
-    test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True))
+    test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True),
+)
 
 # Augmentation of the authors: flip p=0.5, half body p=0.3, then per sample
 # scale clip(N(1, 0.35), 0.65, 1.35) and, with p=0.6, rotation
 # clip(N(0, 45 deg), -90, 90); no box shift. MMPose's RandomBBoxTransform
 # cannot express this (its factors bound a truncated normal).
-codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64),
-             sigma=2)
+codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
 # HRNet's half body picks the upper body when randn() < 0.5 (p=0.6915);
 # with >= 9 labelled keypoints its other rules equal MMPose's defaults.
 half_body = dict(type='RandomHalfBody', prob=0.3, upper_prioritized_prob=0.6915)
 bbox_transform = dict(
-    type='ClippedNormalBBoxTransform', scale_std=0.35,
-    scale_range=(0.65, 1.35), rotate_std=45.0, rotate_limit=90.0,
-    rotate_prob=0.6, shift_prob=0.0)
+    type='ClippedNormalBBoxTransform',
+    scale_std=0.35,
+    scale_range=(0.65, 1.35),
+    rotate_std=45.0,
+    rotate_limit=90.0,
+    rotate_prob=0.6,
+    shift_prob=0.0,
+)
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
@@ -70,25 +73,35 @@ train_pipeline = [
     bbox_transform,
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs')
+    dict(type='PackPoseInputs'),
 ]
 train_dataloader = dict(
     batch_size=32,
-    dataset=dict(data_root=data_root,
-                 ann_file='annotations/person_keypoints_train2017.json',
-                 data_prefix=dict(img='train2017/'), pipeline=train_pipeline))
+    dataset=dict(
+        data_root=data_root,
+        ann_file='annotations/person_keypoints_train2017.json',
+        data_prefix=dict(img='train2017/'),
+        pipeline=train_pipeline,
+    ),
+)
 # Validation after every epoch on ground-truth boxes (the authors'
 # USE_GT_BBOX: true); the checkpoint with the best coco/AP is kept
 # (best_coco_AP_epoch_N.pth, MMPose's base: save_best='coco/AP') next to
 # the regular ones.
 val_dataloader = dict(
-    dataset=dict(data_root=data_root, ann_file=val_ann_file, bbox_file=None,
-                 data_prefix=dict(img='val2017/')))
+    dataset=dict(
+        data_root=data_root, ann_file=val_ann_file, bbox_file=None, data_prefix=dict(img='val2017/')
+    )
+)
 # tools/test.py: the detector boxes (AP 56.4) by default, --gt-bbox for
 # ground-truth boxes (what the paper's val2017 table used).
 test_dataloader = dict(
-    dataset=dict(data_root=data_root, ann_file=val_ann_file,
-                 bbox_file=data_root + det_bbox_file,
-                 data_prefix=dict(img='val2017/')))
+    dataset=dict(
+        data_root=data_root,
+        ann_file=val_ann_file,
+        bbox_file=data_root + det_bbox_file,
+        data_prefix=dict(img='val2017/'),
+    )
+)
 val_evaluator = dict(type='CocoMetric', ann_file=data_root + val_ann_file)
 test_evaluator = val_evaluator

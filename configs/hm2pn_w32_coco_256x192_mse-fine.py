@@ -5,5 +5,8 @@ _base_ = ['./hm2pn_w32_coco_256x192.py']
 
 model = dict(
     head=dict(
-        fine_loss=dict(_delete_=True, type='KeypointMSELoss',
-                       use_target_weight=False, loss_weight=0.5)))
+        fine_loss=dict(
+            _delete_=True, type='KeypointMSELoss', use_target_weight=False, loss_weight=0.5
+        )
+    )
+)

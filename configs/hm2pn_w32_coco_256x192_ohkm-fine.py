@@ -6,5 +6,12 @@ _base_ = ['./hm2pn_w32_coco_256x192.py']
 
 model = dict(
     head=dict(
-        fine_loss=dict(_delete_=True, type='KeypointOHKMMSELoss',
-                       use_target_weight=False, topk=8, loss_weight=0.5)))
+        fine_loss=dict(
+            _delete_=True,
+            type='KeypointOHKMMSELoss',
+            use_target_weight=False,
+            topk=8,
+            loss_weight=0.5,
+        )
+    )
+)

@@ -2,8 +2,7 @@
 # the rest of the recipe, the augmentation included, as at 256x192.
 _base_ = ['./hm2pn_w32_coco_256x192.py']
 
-codec = dict(type='MSRAHeatmap', input_size=(288, 384), heatmap_size=(72, 96),
-             sigma=3)
+codec = dict(type='MSRAHeatmap', input_size=(288, 384), heatmap_size=(72, 96), sigma=3)
 model = dict(head=dict(decoder=codec))
 train_pipeline = [
     dict(type='LoadImage'),
@@ -13,13 +12,13 @@ train_pipeline = [
     _base_.bbox_transform,
     dict(type='TopdownAffine', input_size=codec['input_size']),
     dict(type='GenerateTarget', encoder=codec),
-    dict(type='PackPoseInputs')
+    dict(type='PackPoseInputs'),
 ]
 val_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),
     dict(type='TopdownAffine', input_size=codec['input_size']),
-    dict(type='PackPoseInputs')
+    dict(type='PackPoseInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=val_pipeline))

@@ -14,6 +14,7 @@ model = dict(
         in_channels=32,
         out_channels=17,
         deconv_out_channels=None,
-        loss=dict(type='KeypointMSELoss', use_target_weight=True,
-                  loss_weight=0.5),
-        decoder=_base_.codec))
+        loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),
+        decoder=_base_.codec,
+    ),
+)

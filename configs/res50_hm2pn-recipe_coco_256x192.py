@@ -11,7 +11,8 @@ model = dict(
         _delete_=True,
         type='ResNet',
         depth=50,
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50'),
+    ),
     head=dict(
         _delete_=True,
         type='HeatmapHead',
@@ -19,6 +20,7 @@ model = dict(
         out_channels=17,
         deconv_out_channels=(256, 256, 256),
         deconv_kernel_sizes=(4, 4, 4),
-        loss=dict(type='KeypointMSELoss', use_target_weight=True,
-                  loss_weight=0.5),
-        decoder=_base_.codec))
+        loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),
+        decoder=_base_.codec,
+    ),
+)

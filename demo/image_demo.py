@@ -17,6 +17,7 @@ Example::
 A bad image is reported at the end and skipped; the exit status is then 1
 (2 when nothing could start).
 """
+
 import argparse
 import json
 import os
@@ -61,15 +62,20 @@ def main() -> int:
             errors.append(str(exc))
             continue
         stem = osp.join(args.out_dir, osp.splitext(osp.basename(path))[0])
-        cv2.imwrite(stem + '.jpg', draw(visualizer, image, sample,
-                                        args.kpt_thr, not args.no_bbox))
+        cv2.imwrite(stem + '.jpg', draw(visualizer, image, sample, args.kpt_thr, not args.no_bbox))
         with open(stem + '.json', 'w') as f:
-            json.dump(dict(image=path, width=image.shape[1],
-                           height=image.shape[0],
-                           keypoint_names=keypoint_names(model),
-                           persons=records(sample)), f, indent=1)
-    print(f'{len(paths) - len(errors)} of {len(paths)} images done, results '
-          f'in {args.out_dir}')
+            json.dump(
+                dict(
+                    image=path,
+                    width=image.shape[1],
+                    height=image.shape[0],
+                    keypoint_names=keypoint_names(model),
+                    persons=records(sample),
+                ),
+                f,
+                indent=1,
+            )
+    print(f'{len(paths) - len(errors)} of {len(paths)} images done, results in {args.out_dir}')
     for line in errors:
         print(f'error: {line}', file=sys.stderr)
     return 1 if errors else 0

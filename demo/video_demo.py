@@ -10,6 +10,7 @@ Example::
         configs/smoke/hm2pn_w32_overfit_coco_128x96.py CHECKPOINT \\
         --out work_dirs/demo_video/demo.mp4 --max-frames 50
 """
+
 import argparse
 import json
 import os
@@ -33,8 +34,9 @@ def main() -> int:
     cap = cv2.VideoCapture(args.video)
     try:
         if not cap.isOpened():
-            raise ValueError(f'{args.video}: cannot open this video (missing,'
-                             ' corrupt or unsupported codec)')
+            raise ValueError(
+                f'{args.video}: cannot open this video (missing, corrupt or unsupported codec)'
+            )
         model, boxes, visualizer = build(args)
     except (ValueError, BackendUnavailableError) as exc:
         print(f'error: {exc}', file=sys.stderr)
@@ -50,11 +52,11 @@ def main() -> int:
         if not ok:
             break
         sample = estimate(model, frame, boxes(f'{args.video}#{index}', frame))
-        drawn = draw(visualizer, frame, sample, args.kpt_thr,
-                     not args.no_bbox)
+        drawn = draw(visualizer, frame, sample, args.kpt_thr, not args.no_bbox)
         if writer is None:
-            writer = cv2.VideoWriter(args.out, cv2.VideoWriter_fourcc(*'mp4v'),
-                                     fps, drawn.shape[1::-1])
+            writer = cv2.VideoWriter(
+                args.out, cv2.VideoWriter_fourcc(*'mp4v'), fps, drawn.shape[1::-1]
+            )
         writer.write(drawn)
         frames.append(dict(frame=index, persons=records(sample)))
     cap.release()
@@ -63,8 +65,9 @@ def main() -> int:
         return 2
     writer.release()
     with open(osp.splitext(args.out)[0] + '.json', 'w') as f:
-        json.dump(dict(video=args.video, fps=fps, frames=frames,
-                       keypoint_names=keypoint_names(model)), f)
+        json.dump(
+            dict(video=args.video, fps=fps, frames=frames, keypoint_names=keypoint_names(model)), f
+        )
     print(f'{len(frames)} frames written to {args.out}')
     return 0
 

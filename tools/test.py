@@ -1,17 +1,24 @@
 """Evaluate a checkpoint with an hm2pn (or any MMPose) config.
 
-    python tools/test.py CONFIG CHECKPOINT [--dump results.pkl] [--gt-bbox]
-    python tools/test.py CONFIG CHECKPOINT --test-dev [--test-dev-info JSON]
-        [--test-dev-dets JSON] [--test-dev-images DIR] [--test-dev-out JSON]
+python tools/test.py CONFIG CHECKPOINT [--dump results.pkl] [--gt-bbox]
+python tools/test.py CONFIG CHECKPOINT --test-dev [--test-dev-info JSON]
+    [--test-dev-dets JSON] [--test-dev-images DIR] [--test-dev-out JSON]
 """
+
 import argparse
 import os.path as osp
 
 from mmengine.runner import Runner
 
 from hm2pn.evaluation.test_dev import configure_test_dev, write_submission
-from hm2pn.runtime import (add_args, filter_upstream_warnings, preflight,
-                           prepare, read_config, shutdown_dist)
+from hm2pn.runtime import (
+    add_args,
+    filter_upstream_warnings,
+    preflight,
+    prepare,
+    read_config,
+    shutdown_dist,
+)
 
 
 def main() -> None:
@@ -21,24 +28,35 @@ def main() -> None:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--dump', help='also dump the predictions to a .pkl')
     parser.add_argument(
-        '--gt-bbox', action='store_true',
+        '--gt-bbox',
+        action='store_true',
         help='evaluate on ground-truth boxes instead of the detector boxes '
-        '(test_dataloader.dataset.bbox_file=None)')
+        '(test_dataloader.dataset.bbox_file=None)',
+    )
     parser.add_argument(
-        '--test-dev', action='store_true',
+        '--test-dev',
+        action='store_true',
         help='COCO test-dev2017: predict on the detector boxes of the image '
         'info and write the submission file for the evaluation server '
-        '(no ground truth, no metrics)')
-    parser.add_argument('--test-dev-info', help='image info json (default: '
-                        '<data_root>/annotations/image_info_test-dev2017.json)')
-    parser.add_argument('--test-dev-dets', help='person detections (default: '
-                        '<data_root>/person_detection_results/'
-                        'COCO_test-dev2017_detections_AP_H_609_person.json)')
-    parser.add_argument('--test-dev-images',
-                        help='image folder (default: <data_root>/test2017/)')
-    parser.add_argument('--test-dev-out', help='submission file (default: '
-                        '<work_dir>/person_keypoints_test-dev2017_<config>'
-                        '_results.json)')
+        '(no ground truth, no metrics)',
+    )
+    parser.add_argument(
+        '--test-dev-info',
+        help='image info json (default: <data_root>/annotations/image_info_test-dev2017.json)',
+    )
+    parser.add_argument(
+        '--test-dev-dets',
+        help='person detections (default: '
+        '<data_root>/person_detection_results/'
+        'COCO_test-dev2017_detections_AP_H_609_person.json)',
+    )
+    parser.add_argument('--test-dev-images', help='image folder (default: <data_root>/test2017/)')
+    parser.add_argument(
+        '--test-dev-out',
+        help='submission file (default: '
+        '<work_dir>/person_keypoints_test-dev2017_<config>'
+        '_results.json)',
+    )
     args = parser.parse_args()
 
     cfg = prepare(read_config(args.config), args)
@@ -46,23 +64,28 @@ def main() -> None:
     if args.gt_bbox:
         cfg.test_dataloader.dataset.bbox_file = None
     if args.dump:
-        cfg.test_evaluator = [*cfg.test_evaluator] if isinstance(
-            cfg.test_evaluator, list) else [cfg.test_evaluator]
+        cfg.test_evaluator = (
+            [*cfg.test_evaluator] if isinstance(cfg.test_evaluator, list) else [cfg.test_evaluator]
+        )
         cfg.test_evaluator.append(dict(type='DumpResults', out_file_path=args.dump))
     if args.test_dev:
-        results = configure_test_dev(cfg, args.test_dev_info,
-                                     args.test_dev_dets, args.test_dev_images)
+        results = configure_test_dev(
+            cfg, args.test_dev_info, args.test_dev_dets, args.test_dev_images
+        )
     # test-dev: no annotations to check (configure_test_dev checks its inputs)
-    preflight(cfg, splits=() if args.test_dev else ('test', ))
+    preflight(cfg, splits=() if args.test_dev else ('test',))
     runner = Runner.from_cfg(cfg)
     runner.test()
     if args.test_dev and runner.rank == 0:
         name = osp.splitext(osp.basename(args.config))[0].replace('_', '-')
         out = args.test_dev_out or osp.join(
-            cfg.work_dir, f'person_keypoints_test-dev2017_{name}_results.json')
+            cfg.work_dir, f'person_keypoints_test-dev2017_{name}_results.json'
+        )
         records = write_submission(results, out)
-        print(f'test-dev submission: {out} ({len(records)} results; zip it '
-              f'for the server)\nfirst record: {records[0]}')
+        print(
+            f'test-dev submission: {out} ({len(records)} results; zip it '
+            f'for the server)\nfirst record: {records[0]}'
+        )
     shutdown_dist()
 
 

@@ -10,9 +10,9 @@ model = dict(
         in_channels=16,
         out_channels=14,
         deconv_out_channels=None,
-        loss=dict(type='KeypointMSELoss', use_target_weight=True,
-                  loss_weight=0.5),
+        loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),
         finenet=dict(type='FineNet', num_units=4, zero_init_residual=True),
-        fine_loss=dict(type='KeypointMSELoss', use_target_weight=True,
-                       loss_weight=0.5),
-        decoder={{_base_.codec}}))
+        fine_loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),
+        decoder={{_base_.codec}},
+    )
+)

@@ -10,8 +10,9 @@ model = dict(
         in_channels=16,
         out_channels=14,
         deconv_out_channels=None,
-        loss=dict(type='KeypointMSELoss', use_target_weight=True,
-                  loss_weight=0.5),
+        loss=dict(type='KeypointMSELoss', use_target_weight=True, loss_weight=0.5),
         finenet=False,
         fine_loss=dict(type='HardKeypointMiningLoss', alpha=150.0),
-        decoder={{_base_.codec}}))
+        decoder={{_base_.codec}},
+    )
+)

@@ -3,5 +3,4 @@
 # (HeatmapHead, 1/2 MSE).
 _base_ = ['../lsp/hrnet_lsp_128x96.py']
 
-model = dict(backbone=dict(type='HM2PNHRNet',
-                           extra=dict(stage1=dict(block='MSBOTTLENECK'))))
+model = dict(backbone=dict(type='HM2PNHRNet', extra=dict(stage1=dict(block='MSBOTTLENECK'))))

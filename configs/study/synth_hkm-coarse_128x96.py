@@ -3,4 +3,5 @@ _base_ = ['./synth_hm2pn_128x96.py']
 
 model = dict(
     backbone=dict(type='HRNet', extra=dict(stage1=dict(block='BOTTLENECK'))),
-    head=dict(finenet=False))
+    head=dict(finenet=False),
+)

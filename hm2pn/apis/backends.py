@@ -7,6 +7,7 @@ so MMPose's own ``inference_topdown`` still crops, normalises, runs the flip
 test and decodes. The ONNX file is exported once and cached next to the
 checkpoint, named by a hash of the weights and the model config.
 """
+
 import hashlib
 import importlib
 import json
@@ -36,7 +37,8 @@ def require(package: str):
         raise BackendUnavailableError(
             f'the {package} backend needs the "{package}" package: '
             f'pip install {package} (bash tools/install.sh installs it from '
-            'requirements/runtime.txt)') from exc
+            'requirements/runtime.txt)'
+        ) from exc
 
 
 class HeatmapNet(nn.Module):
@@ -69,18 +71,24 @@ def export_onnx(model: nn.Module, out_file: str) -> str:
     with torch.enable_grad(), warnings.catch_warnings():
         warnings.simplefilter('ignore')
         torch.onnx.export(
-            HeatmapNet(model).eval(), (torch.zeros(1, 3, h, w), ), tmp,
-            input_names=['input'], output_names=['heatmaps'],
-            opset_version=OPSET, dynamo=False,
-            dynamic_axes=dict(input={0: 'batch'}, heatmaps={0: 'batch'}))
+            HeatmapNet(model).eval(),
+            (torch.zeros(1, 3, h, w),),
+            tmp,
+            input_names=['input'],
+            output_names=['heatmaps'],
+            opset_version=OPSET,
+            dynamo=False,
+            dynamic_axes=dict(input={0: 'batch'}, heatmaps={0: 'batch'}),
+        )
     os.replace(tmp, out_file)  # a crash never leaves half a cached file
     return out_file
 
 
 def model_key(model: nn.Module) -> str:
     """12 hex digits of a hash of the weights and the model config."""
-    digest = hashlib.sha256(json.dumps(
-        model.cfg.model.to_dict(), sort_keys=True, default=str).encode())
+    digest = hashlib.sha256(
+        json.dumps(model.cfg.model.to_dict(), sort_keys=True, default=str).encode()
+    )
     digest.update(f'{torch.__version__} opset{OPSET}'.encode())
     for name, tensor in model.state_dict().items():
         digest.update(name.encode())
@@ -95,8 +103,11 @@ def cached_onnx(model: nn.Module, checkpoint: Optional[str]) -> str:
     (``~/.cache/hm2pn/onnx`` for random weights), ``key`` from
     :func:`model_key`: a changed checkpoint or config exports again.
     """
-    folder = osp.dirname(osp.abspath(checkpoint)) if checkpoint else \
-        osp.expanduser('~/.cache/hm2pn/onnx')
+    folder = (
+        osp.dirname(osp.abspath(checkpoint))
+        if checkpoint
+        else osp.expanduser('~/.cache/hm2pn/onnx')
+    )
     stem = osp.splitext(osp.basename(checkpoint))[0] if checkpoint else 'random'
     path = osp.join(folder, f'{stem}.{model_key(model)}.onnx')
     if not osp.isfile(path):
@@ -127,46 +138,53 @@ def quantize_int8(onnx_file: str, crops: np.ndarray) -> str:
 
     class Reader(quant.CalibrationDataReader):
         def __init__(self) -> None:
-            self.batches = iter([{'input': crops[i:i + 8]}
-                                 for i in range(0, len(crops), 8)])
+            self.batches = iter([{'input': crops[i : i + 8]} for i in range(0, len(crops), 8)])
 
         def get_next(self):
             return next(self.batches, None)
 
     tmp = f'{out}.{os.getpid()}.tmp'
     quant.quantize_static(
-        onnx_file, tmp, Reader(), quant_format=quant.QuantFormat.QDQ,
-        per_channel=True, activation_type=quant.QuantType.QUInt8,
+        onnx_file,
+        tmp,
+        Reader(),
+        quant_format=quant.QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=quant.QuantType.QUInt8,
         weight_type=quant.QuantType.QInt8,
-        calibrate_method=quant.CalibrationMethod.MinMax)
+        calibrate_method=quant.CalibrationMethod.MinMax,
+    )
     os.replace(tmp, out)
     return out
 
 
-def onnxruntime_runner(onnx_file: str, threads: int,
-                       precision: str = 'fp32') -> Callable:
+def onnxruntime_runner(onnx_file: str, threads: int, precision: str = 'fp32') -> Callable:
     """ONNX Runtime CPU session: crops (B, 3, H, W) -> heatmaps."""
     ort = require('onnxruntime')
     if precision == 'bf16':
-        raise ValueError('onnxruntime has no bf16 CPU kernels: use '
-                         '--backend openvino --precision bf16')
+        raise ValueError(
+            'onnxruntime has no bf16 CPU kernels: use --backend openvino --precision bf16'
+        )
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    session = ort.InferenceSession(onnx_file, options,
-                                   providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(onnx_file, options, providers=['CPUExecutionProvider'])
     return lambda crops: session.run(None, {'input': crops})[0]
 
 
-def openvino_runner(onnx_file: str, threads: int,
-                    precision: str = 'fp32') -> Callable:
+def openvino_runner(onnx_file: str, threads: int, precision: str = 'fp32') -> Callable:
     """OpenVINO CPU model of the ONNX file."""
     ov = require('openvino')
     hint = 'bf16' if precision == 'bf16' else 'f32'
     compiled = ov.Core().compile_model(
-        onnx_file, 'CPU', {'INFERENCE_NUM_THREADS': threads,
-                           'INFERENCE_PRECISION_HINT': hint,
-                           'PERFORMANCE_HINT': 'LATENCY'})
+        onnx_file,
+        'CPU',
+        {
+            'INFERENCE_NUM_THREADS': threads,
+            'INFERENCE_PRECISION_HINT': hint,
+            'PERFORMANCE_HINT': 'LATENCY',
+        },
+    )
     request = compiled.create_infer_request()
 
     def run(crops: np.ndarray) -> np.ndarray:
@@ -184,7 +202,7 @@ class BackendFeatures:
 
     def __call__(self, inputs: Tensor) -> Tuple[Tensor]:
         crops = inputs.detach().float().cpu().contiguous().numpy()
-        return (torch.from_numpy(self.run(crops)).to(inputs.device), )
+        return (torch.from_numpy(self.run(crops)).to(inputs.device),)
 
 
 def _heatmaps_of(feats: Tuple[Tensor]) -> Tensor:
@@ -192,14 +210,16 @@ def _heatmaps_of(feats: Tuple[Tensor]) -> Tensor:
     return feats[-1]
 
 
-def record_crops(model: nn.Module, images: List[np.ndarray],
-                 boxes: List[Optional[np.ndarray]]) -> np.ndarray:
+def record_crops(
+    model: nn.Module, images: List[np.ndarray], boxes: List[Optional[np.ndarray]]
+) -> np.ndarray:
     """The normalised crops MMPose makes of these images and boxes.
 
     Returns:
         np.ndarray: (N, 3, H, W) float32, e.g. int8 calibration data.
     """
     from mmpose.apis import inference_topdown
+
     crops = []
     original, replaced = model.extract_feat, model.__dict__.get('extract_feat')
 
@@ -211,8 +231,7 @@ def record_crops(model: nn.Module, images: List[np.ndarray],
     try:
         for image, bboxes in zip(images, boxes):
             if bboxes is None or len(bboxes):
-                inference_topdown(model, image, None if bboxes is None
-                                  else bboxes[:, :4])
+                inference_topdown(model, image, None if bboxes is None else bboxes[:, :4])
     finally:
         if replaced is None:
             del model.extract_feat
@@ -221,10 +240,14 @@ def record_crops(model: nn.Module, images: List[np.ndarray],
     return np.concatenate(crops).astype(np.float32)
 
 
-def accelerate(model: nn.Module, backend: str = 'onnxruntime',
-               precision: str = 'fp32', checkpoint: Optional[str] = None,
-               threads: Optional[int] = None,
-               calibration: Optional[np.ndarray] = None) -> nn.Module:
+def accelerate(
+    model: nn.Module,
+    backend: str = 'onnxruntime',
+    precision: str = 'fp32',
+    checkpoint: Optional[str] = None,
+    threads: Optional[int] = None,
+    calibration: Optional[np.ndarray] = None,
+) -> nn.Module:
     """Run the model's network on an accelerated backend (in place).
 
     Args:
@@ -245,25 +268,27 @@ def accelerate(model: nn.Module, backend: str = 'onnxruntime',
         nn.Module: The same model; ``inference_topdown`` works as before.
     """
     if backend not in BACKENDS or precision not in PRECISIONS:
-        raise ValueError(f'backend {backend!r} / precision {precision!r}: '
-                         f'choose from {BACKENDS} / {PRECISIONS}')
+        raise ValueError(
+            f'backend {backend!r} / precision {precision!r}: choose from {BACKENDS} / {PRECISIONS}'
+        )
     if backend == 'pytorch':
         if precision != 'fp32':
-            raise ValueError(f'--precision {precision} needs --backend '
-                             'onnxruntime or openvino')
+            raise ValueError(f'--precision {precision} needs --backend onnxruntime or openvino')
         return model
     if backend == 'openvino' and precision == 'int8':
-        raise ValueError('--precision int8 runs on --backend onnxruntime '
-                         '(OpenVINO 2026.4 fails on the quantized graph)')
+        raise ValueError(
+            '--precision int8 runs on --backend onnxruntime '
+            '(OpenVINO 2026.4 fails on the quantized graph)'
+        )
     require(backend)
     onnx_file = cached_onnx(model, checkpoint)
     if precision == 'int8':
         if calibration is None or not len(calibration):
             raise ValueError('--precision int8 needs calibration crops')
         onnx_file = quantize_int8(onnx_file, calibration)
-    runner = onnxruntime_runner if backend == 'onnxruntime' else \
-        openvino_runner
+    runner = onnxruntime_runner if backend == 'onnxruntime' else openvino_runner
     model.extract_feat = BackendFeatures(
-        runner(onnx_file, threads or torch.get_num_threads(), precision))
+        runner(onnx_file, threads or torch.get_num_threads(), precision)
+    )
     model.head.forward = _heatmaps_of
     return model

@@ -7,6 +7,7 @@ whole image); :func:`records` turns its output into COCO keypoint results
 through ``split_instances``; :func:`build_visualizer` is MMPose's visualizer
 with hard keypoints ringed (:mod:`hm2pn.visualization`).
 """
+
 import json
 import os
 import os.path as osp
@@ -25,7 +26,7 @@ from mmpose.structures import merge_data_samples, split_instances
 
 import hm2pn  # noqa: F401  (registers HM2PN's modules)
 import hm2pn.visualization  # noqa: F401  (HardKeypointVisualizer)
-from hm2pn.utils.cli import read_config
+from hm2pn.runtime import read_config
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 #: Boxes of one image: (path, BGR image) -> (N, 5) ``x1, y1, x2, y2, score``,
@@ -42,8 +43,7 @@ def _require_file(path: str, what: str) -> None:
         raise InferenceError(f'{path}: {what} not found: check the path')
 
 
-def load_model(config: str, checkpoint: Optional[str],
-               device: str = 'cpu') -> torch.nn.Module:
+def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> torch.nn.Module:
     """``init_model`` plus a strict checkpoint load (``module.`` stripped).
 
     Args:
@@ -63,14 +63,16 @@ def load_model(config: str, checkpoint: Optional[str],
         return model
     _require_file(checkpoint, 'checkpoint')
     try:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
-                               strict=True, revise_keys=[(r'^module\.', '')])
+        ckpt = load_checkpoint(
+            model, checkpoint, map_location='cpu', strict=True, revise_keys=[(r'^module\.', '')]
+        )
     except RuntimeError as exc:
         raise InferenceError(_mismatch(model, checkpoint, config)) from exc
     except Exception as exc:  # torch raises many types for a bad file
         raise InferenceError(
             f'{checkpoint}: cannot be read as a checkpoint ({exc!r:.200}): '
-            'pass a .pth file saved by tools/train.py') from exc
+            'pass a .pth file saved by tools/train.py'
+        ) from exc
     meta = ckpt.get('meta') or {}
     if 'dataset_meta' in meta:
         model.dataset_meta = meta['dataset_meta']
@@ -81,24 +83,31 @@ def _mismatch(model: torch.nn.Module, checkpoint: str, config: str) -> str:
     """One line: how the checkpoint's keys differ from the model's."""
     ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     state = ckpt.get('state_dict', ckpt)
-    state = {k[7:] if k.startswith('module.') else k: v
-             for k, v in state.items()}
+    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     unexpected = sorted(set(state) - set(expected))
-    resized = sorted(k for k in set(expected) & set(state)
-                     if tuple(expected[k].shape) != tuple(state[k].shape))
-    parts = [f'{len(keys)} keys {what} (e.g. {keys[0]})' for keys, what in (
-        (missing, 'missing'), (unexpected, 'unexpected'),
-        (resized, 'of another shape')) if keys]
-    return (f'{checkpoint}: does not match the model of {config}: '
-            f'{"; ".join(parts) or "see the log"}: it was trained with '
-            'another config; pass that config (a copy is saved in the '
-            'work_dir next to the checkpoint)')
+    resized = sorted(
+        k for k in set(expected) & set(state) if tuple(expected[k].shape) != tuple(state[k].shape)
+    )
+    parts = [
+        f'{len(keys)} keys {what} (e.g. {keys[0]})'
+        for keys, what in (
+            (missing, 'missing'),
+            (unexpected, 'unexpected'),
+            (resized, 'of another shape'),
+        )
+        if keys
+    ]
+    return (
+        f'{checkpoint}: does not match the model of {config}: '
+        f'{"; ".join(parts) or "see the log"}: it was trained with '
+        'another config; pass that config (a copy is saved in the '
+        'work_dir next to the checkpoint)'
+    )
 
 
-def file_boxes(det_file: str, score_thr: float = 0.3,
-               ann_file: Optional[str] = None) -> BoxSource:
+def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = None) -> BoxSource:
     """Box source: a COCO detection-result file (category 1 only).
 
     Images are matched to the ``image_id`` of the boxes through the
@@ -109,16 +118,15 @@ def file_boxes(det_file: str, score_thr: float = 0.3,
     by_id: Dict[int, list] = defaultdict(list)
     try:
         for rec in records:
-            if (rec.get('category_id', 1) == 1
-                    and rec.get('score', 1.0) >= score_thr):
+            if rec.get('category_id', 1) == 1 and rec.get('score', 1.0) >= score_thr:
                 x, y, w, h = rec['bbox']
-                by_id[int(rec['image_id'])].append(
-                    [x, y, x + w, y + h, rec.get('score', 1.0)])
+                by_id[int(rec['image_id'])].append([x, y, x + w, y + h, rec.get('score', 1.0)])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InferenceError(
             f'{det_file}: not a COCO detection-result list [{{"image_id", '
             f'"bbox": [x, y, w, h], "score"}}, ...] ({exc!r}): fix or '
-            'regenerate the file') from exc
+            'regenerate the file'
+        ) from exc
     ids = None
     if ann_file is not None:
         ann = _read_json(ann_file, 'a COCO annotation file')
@@ -127,40 +135,44 @@ def file_boxes(det_file: str, score_thr: float = 0.3,
     def boxes(path: str, image: np.ndarray) -> np.ndarray:
         name = osp.basename(path)
         stem = osp.splitext(name)[0]
-        image_id = ids.get(name) if ids is not None else (
-            int(stem) if stem.isdigit() else None)
+        image_id = ids.get(name) if ids is not None else (int(stem) if stem.isdigit() else None)
         if image_id is None:
             raise InferenceError(
                 f'{path}: cannot tell its COCO image id (file name not a '
                 'number, or not in --bbox-ann-file): pass --bbox-ann-file '
-                'with the annotation file of these images')
-        return check_boxes(np.array(by_id.get(image_id, []),
-                                    dtype=np.float32).reshape(-1, 5),
-                           image.shape, path)
+                'with the annotation file of these images'
+            )
+        return check_boxes(
+            np.array(by_id.get(image_id, []), dtype=np.float32).reshape(-1, 5), image.shape, path
+        )
 
     return boxes
 
 
-def check_boxes(bboxes: np.ndarray, img_shape: tuple,
-                path: str) -> np.ndarray:
+def check_boxes(bboxes: np.ndarray, img_shape: tuple, path: str) -> np.ndarray:
     """Boxes (N, 5) clipped to the image; boxes outside it are an error."""
     h, w = img_shape[:2]
     for box in bboxes:
         x1, y1, x2, y2 = box[:4]
-        if not (x2 > x1 and y2 > y1) or x2 <= 0 or y2 <= 0 or x1 >= w \
-                or y1 >= h:
+        if not (x2 > x1 and y2 > y1) or x2 <= 0 or y2 <= 0 or x1 >= w or y1 >= h:
             raise InferenceError(
                 f'{path}: box {np.round(box[:4], 1).tolist()} is empty or '
                 f'outside the {w}x{h} image: the boxes belong to another '
-                'image or resolution; check --bboxes / --bbox-ann-file')
+                'image or resolution; check --bboxes / --bbox-ann-file'
+            )
     bboxes[:, 0:4:2] = bboxes[:, 0:4:2].clip(0, w)
     bboxes[:, 1:4:2] = bboxes[:, 1:4:2].clip(0, h)
     return bboxes
 
 
-def detector_boxes(config: str, checkpoint: Optional[str] = None,
-                   device: str = 'cpu', score_thr: float = 0.3,
-                   category: int = 0, nms_thr: float = 0.3) -> BoxSource:
+def detector_boxes(
+    config: str,
+    checkpoint: Optional[str] = None,
+    device: str = 'cpu',
+    score_thr: float = 0.3,
+    category: int = 0,
+    nms_thr: float = 0.3,
+) -> BoxSource:
     """Box source: an MMDetection detector (``mmdet.apis``), then NMS.
 
     Args:
@@ -173,10 +185,11 @@ def detector_boxes(config: str, checkpoint: Optional[str] = None,
         nms_thr (float): IoU threshold of the NMS on the person boxes.
     """
     from mmdet.apis import inference_detector, init_detector
+
     if config.startswith('mmdet::'):
         from mmengine.utils import get_installed_path
-        config = osp.join(get_installed_path('mmdet'), '.mim', 'configs',
-                          config[len('mmdet::'):])
+
+        config = osp.join(get_installed_path('mmdet'), '.mim', 'configs', config[len('mmdet::') :])
     _require_file(config, 'detector config')
     with DefaultScope.overwrite_default_scope('mmdet'):
         detector = init_detector(config, checkpoint, device=device)
@@ -185,8 +198,9 @@ def detector_boxes(config: str, checkpoint: Optional[str] = None,
         with DefaultScope.overwrite_default_scope('mmdet'):
             pred = inference_detector(detector, image).pred_instances.cpu()
         keep = ((pred.labels == category) & (pred.scores >= score_thr)).numpy()
-        out = np.concatenate([pred.bboxes.numpy(), pred.scores.numpy()[:, None]],
-                             axis=1)[keep].astype(np.float32)
+        out = np.concatenate([pred.bboxes.numpy(), pred.scores.numpy()[:, None]], axis=1)[
+            keep
+        ].astype(np.float32)
         h, w = image.shape[:2]  # detectors pad the image: clip, drop empty
         out[:, 0:4:2] = out[:, 0:4:2].clip(0, w)
         out[:, 1:4:2] = out[:, 1:4:2].clip(0, h)
@@ -201,8 +215,7 @@ def whole_image(path: str, image: np.ndarray) -> None:
     return None
 
 
-def estimate(model: torch.nn.Module, image: np.ndarray,
-             bboxes: Optional[np.ndarray]):
+def estimate(model: torch.nn.Module, image: np.ndarray, bboxes: Optional[np.ndarray]):
     """Poses of the people in the boxes of one image, in one batch.
 
     Args:
@@ -218,8 +231,7 @@ def estimate(model: torch.nn.Module, image: np.ndarray,
     """
     if bboxes is not None and len(bboxes) == 0:
         return None
-    samples = inference_topdown(model, image,
-                                None if bboxes is None else bboxes[:, :4])
+    samples = inference_topdown(model, image, None if bboxes is None else bboxes[:, :4])
     sample = merge_data_samples(samples)
     if bboxes is not None:
         sample.pred_instances.bbox_scores = bboxes[:, 4].copy()
@@ -244,12 +256,16 @@ def records(sample) -> List[dict]:
         x1, y1, x2, y2 = np.asarray(inst['bbox'], dtype=np.float64).ravel()
         box_score = float(np.asarray(inst.get('bbox_score', 1.0)))
         flat = np.concatenate([kpts, scores[:, None]], axis=1).ravel()
-        out.append(dict(
-            category_id=1, keypoints=np.round(flat, 2).tolist(),
-            keypoint_scores=np.round(scores, 4).tolist(),
-            score=round(float(scores.mean()) * box_score, 4),
-            bbox=np.round([x1, y1, x2 - x1, y2 - y1], 2).tolist(),
-            bbox_score=round(box_score, 4)))
+        out.append(
+            dict(
+                category_id=1,
+                keypoints=np.round(flat, 2).tolist(),
+                keypoint_scores=np.round(scores, 4).tolist(),
+                score=round(float(scores.mean()) * box_score, 4),
+                bbox=np.round([x1, y1, x2 - x1, y2 - y1], 2).tolist(),
+                bbox_score=round(box_score, 4),
+            )
+        )
     return out
 
 
@@ -268,21 +284,31 @@ def build_visualizer(model: torch.nn.Module, **kwargs):
     """
     cfg = dict(model.cfg.get('visualizer') or {})
     cfg.pop('vis_backends', None)
-    cfg.update(kwargs, type='HardKeypointVisualizer',
-               name=f'hm2pn_demo_{id(model)}_{len(VISUALIZERS.module_dict)}')
+    cfg.update(
+        kwargs,
+        type='HardKeypointVisualizer',
+        name=f'hm2pn_demo_{id(model)}_{len(VISUALIZERS.module_dict)}',
+    )
     visualizer = VISUALIZERS.build(cfg)
     visualizer.set_dataset_meta(model.dataset_meta)
     return visualizer
 
 
-def draw(visualizer, image: np.ndarray, sample, kpt_thr: float = 0.3,
-         draw_bbox: bool = True) -> np.ndarray:
+def draw(
+    visualizer, image: np.ndarray, sample, kpt_thr: float = 0.3, draw_bbox: bool = True
+) -> np.ndarray:
     """The predictions drawn on a copy of the BGR image (BGR out)."""
     if sample is None:
         return image.copy()
     drawn = visualizer.add_datasample(
-        'pose', image[..., ::-1].copy(), sample, draw_gt=False,
-        draw_bbox=draw_bbox, kpt_thr=kpt_thr, show=False)
+        'pose',
+        image[..., ::-1].copy(),
+        sample,
+        draw_gt=False,
+        draw_bbox=draw_bbox,
+        kpt_thr=kpt_thr,
+        show=False,
+    )
     return np.ascontiguousarray(drawn[..., ::-1])
 
 
@@ -292,12 +318,14 @@ def list_images(path: str) -> List[str]:
         return [path]
     if not osp.isdir(path):
         raise InferenceError(f'{path}: no such image or folder: check the path')
-    images = [osp.join(path, n) for n in sorted(os.listdir(path))
-              if n.lower().endswith(IMAGE_EXTENSIONS)]
+    images = [
+        osp.join(path, n) for n in sorted(os.listdir(path)) if n.lower().endswith(IMAGE_EXTENSIONS)
+    ]
     if not images:
         raise InferenceError(
             f'{path}: the folder holds no image ({", ".join(IMAGE_EXTENSIONS)})'
-            ': pass an image or a folder of images')
+            ': pass an image or a folder of images'
+        )
     return images
 
 
@@ -307,7 +335,8 @@ def read_image(path: str) -> np.ndarray:
     if image is None:
         raise InferenceError(
             f'{path}: cannot read this image (not an image, corrupt or '
-            'unsupported format): replace it or remove it from the folder')
+            'unsupported format): replace it or remove it from the folder'
+        )
     return image
 
 
@@ -317,5 +346,4 @@ def _read_json(path: str, what: str):
         with open(path, encoding='utf-8') as f:
             return json.load(f)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InferenceError(f'{path}: not valid JSON ({exc}): expected '
-                             f'{what}') from exc
+        raise InferenceError(f'{path}: not valid JSON ({exc}): expected {what}') from exc

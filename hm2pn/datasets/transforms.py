@@ -14,6 +14,7 @@ gives about 43 with a maximum of 90. :class:`ClippedNormalBBoxTransform`
 samples the authors' distributions exactly (clipping puts probability mass
 on the bounds, which a truncated normal does not).
 """
+
 from typing import Tuple
 
 import numpy as np
@@ -50,39 +51,43 @@ class ClippedNormalBBoxTransform(RandomBBoxTransform):
             authors do not shift boxes).
     """
 
-    def __init__(self,
-                 scale_std: float = 0.35,
-                 scale_range: Tuple[float, float] = (0.65, 1.35),
-                 scale_prob: float = 1.0,
-                 rotate_std: float = 45.0,
-                 rotate_limit: float = 90.0,
-                 rotate_prob: float = 0.6,
-                 shift_factor: float = 0.16,
-                 shift_prob: float = 0.0) -> None:
+    def __init__(
+        self,
+        scale_std: float = 0.35,
+        scale_range: Tuple[float, float] = (0.65, 1.35),
+        scale_prob: float = 1.0,
+        rotate_std: float = 45.0,
+        rotate_limit: float = 90.0,
+        rotate_prob: float = 0.6,
+        shift_factor: float = 0.16,
+        shift_prob: float = 0.0,
+    ) -> None:
         if scale_std < 0 or rotate_std < 0 or rotate_limit < 0:
             raise ValueError(
                 'ClippedNormalBBoxTransform: scale_std, rotate_std and '
                 f'rotate_limit must be >= 0, got scale_std={scale_std}, '
-                f'rotate_std={rotate_std}, rotate_limit={rotate_limit}')
+                f'rotate_std={rotate_std}, rotate_limit={rotate_limit}'
+            )
         if len(scale_range) != 2 or not 0 < scale_range[0] <= 1 <= scale_range[1]:
             raise ValueError(
                 'ClippedNormalBBoxTransform: scale_range must be (low, high) '
-                f'with 0 < low <= 1 <= high, got {scale_range!r}')
+                f'with 0 < low <= 1 <= high, got {scale_range!r}'
+            )
         super().__init__(
             shift_factor=shift_factor,
             shift_prob=shift_prob,
             scale_factor=tuple(scale_range),
             scale_prob=scale_prob,
             rotate_factor=rotate_limit,
-            rotate_prob=rotate_prob)
+            rotate_prob=rotate_prob,
+        )
         self.scale_std = scale_std
         self.scale_range = tuple(scale_range)
         self.rotate_std = rotate_std
         self.rotate_limit = rotate_limit
 
     @cache_randomness
-    def _get_transform_params(
-            self, num_bboxes: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _get_transform_params(self, num_bboxes: int) -> Tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Sample the per-instance parameters.
 
         Args:
@@ -93,32 +98,28 @@ class ClippedNormalBBoxTransform(RandomBBoxTransform):
             (N, 1) multiplier of the box size and ``rotate`` (N,) in degrees.
         """
         offset = self._truncnorm(size=(num_bboxes, 2)) * self.shift_factor
-        offset = np.where(
-            np.random.rand(num_bboxes, 1) < self.shift_prob, offset, 0.)
+        offset = np.where(np.random.rand(num_bboxes, 1) < self.shift_prob, offset, 0.0)
 
-        scale = np.clip(
-            np.random.randn(num_bboxes, 1) * self.scale_std + 1.,
-            *self.scale_range)
-        scale = np.where(
-            np.random.rand(num_bboxes, 1) < self.scale_prob, scale, 1.)
+        scale = np.clip(np.random.randn(num_bboxes, 1) * self.scale_std + 1.0, *self.scale_range)
+        scale = np.where(np.random.rand(num_bboxes, 1) < self.scale_prob, scale, 1.0)
 
         rotate = np.clip(
-            np.random.randn(num_bboxes) * self.rotate_std,
-            -self.rotate_limit, self.rotate_limit)
-        rotate = np.where(
-            np.random.rand(num_bboxes) < self.rotate_prob, rotate, 0.)
-        return (offset.astype(np.float32), scale.astype(np.float32),
-                rotate.astype(np.float32))
+            np.random.randn(num_bboxes) * self.rotate_std, -self.rotate_limit, self.rotate_limit
+        )
+        rotate = np.where(np.random.rand(num_bboxes) < self.rotate_prob, rotate, 0.0)
+        return (offset.astype(np.float32), scale.astype(np.float32), rotate.astype(np.float32))
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(scale_std={self.scale_std}, '
-                f'scale_range={self.scale_range}, '
-                f'scale_prob={self.scale_prob}, '
-                f'rotate_std={self.rotate_std}, '
-                f'rotate_limit={self.rotate_limit}, '
-                f'rotate_prob={self.rotate_prob}, '
-                f'shift_factor={self.shift_factor}, '
-                f'shift_prob={self.shift_prob})')
+        return (
+            f'{self.__class__.__name__}(scale_std={self.scale_std}, '
+            f'scale_range={self.scale_range}, '
+            f'scale_prob={self.scale_prob}, '
+            f'rotate_std={self.rotate_std}, '
+            f'rotate_limit={self.rotate_limit}, '
+            f'rotate_prob={self.rotate_prob}, '
+            f'shift_factor={self.shift_factor}, '
+            f'shift_prob={self.shift_prob})'
+        )
 
 
 __all__ = ['ClippedNormalBBoxTransform']

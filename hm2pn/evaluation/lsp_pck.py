@@ -10,6 +10,7 @@ MMPose's ``PCKAccuracy(norm_item='torso')`` is not this metric for LSP: it
 takes keypoints 4 and 5 as the torso (JHMDB's layout), which are LSP's left
 knee and left ankle.
 """
+
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -21,14 +22,23 @@ from mmpose.registry import METRICS
 LSP_TORSO: Tuple[int, int] = (8, 3)
 #: LSP's joint groups of the PCK tables in the literature.
 LSP_GROUPS: Tuple[Tuple[str, Tuple[int, ...]], ...] = (
-    ('Head', (12, 13)), ('Shoulder', (8, 9)), ('Elbow', (7, 10)),
-    ('Wrist', (6, 11)), ('Hip', (2, 3)), ('Knee', (1, 4)),
-    ('Ankle', (0, 5)))
+    ('Head', (12, 13)),
+    ('Shoulder', (8, 9)),
+    ('Elbow', (7, 10)),
+    ('Wrist', (6, 11)),
+    ('Hip', (2, 3)),
+    ('Knee', (1, 4)),
+    ('Ankle', (0, 5)),
+)
 
 
-def torso_pck(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray,
-              torso: Tuple[int, int] = LSP_TORSO,
-              thr: float = 0.2) -> Tuple[np.ndarray, np.ndarray]:
+def torso_pck(
+    pred: np.ndarray,
+    gt: np.ndarray,
+    mask: np.ndarray,
+    torso: Tuple[int, int] = LSP_TORSO,
+    thr: float = 0.2,
+) -> Tuple[np.ndarray, np.ndarray]:
     """Per-joint correctness under PCK@``thr`` of the torso diameter.
 
     Args:
@@ -45,8 +55,7 @@ def torso_pck(pred: np.ndarray, gt: np.ndarray, mask: np.ndarray,
         torso diameter > 0).
     """
     if pred.shape != gt.shape or pred.ndim != 3 or pred.shape[-1] != 2:
-        raise ValueError(f'torso_pck: pred {pred.shape} and gt {gt.shape} '
-                         'must both be (N, K, 2)')
+        raise ValueError(f'torso_pck: pred {pred.shape} and gt {gt.shape} must both be (N, K, 2)')
     a, b = torso
     diameter = np.linalg.norm(gt[:, a] - gt[:, b], axis=-1)  # (N,)
     ok_torso = mask[:, a] & mask[:, b] & (diameter > 0)
@@ -83,20 +92,20 @@ class LspPCKAccuracy(BaseMetric):
 
     default_prefix: Optional[str] = 'lsp'
 
-    def __init__(self,
-                 thr: float = 0.2,
-                 torso: Sequence[int] = LSP_TORSO,
-                 collect_device: str = 'cpu',
-                 prefix: Optional[str] = None) -> None:
+    def __init__(
+        self,
+        thr: float = 0.2,
+        torso: Sequence[int] = LSP_TORSO,
+        collect_device: str = 'cpu',
+        prefix: Optional[str] = None,
+    ) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         if len(torso) != 2:
-            raise ValueError(f'LspPCKAccuracy: torso must be two joint '
-                             f'indices, got {torso!r}')
+            raise ValueError(f'LspPCKAccuracy: torso must be two joint indices, got {torso!r}')
         self.thr = float(thr)
         self.torso = (int(torso[0]), int(torso[1]))
 
-    def process(self, data_batch: Sequence[dict],
-                data_samples: Sequence[dict]) -> None:
+    def process(self, data_batch: Sequence[dict], data_samples: Sequence[dict]) -> None:
         """Collect prediction, ground truth, mask and occlusion flags."""
         for sample in data_samples:
             gt = sample['gt_instances']
@@ -107,8 +116,7 @@ class LspPCKAccuracy(BaseMetric):
             flags = np.asarray(raw.get('keypoints', [])).reshape(-1, 3)[:, 2]
             if len(flags) != len(mask):
                 flags = np.full(len(mask), -1.0)
-            self.results.append(dict(pred=pred, gt=kpts, mask=mask,
-                                     flags=flags))
+            self.results.append(dict(pred=pred, gt=kpts, mask=mask, flags=flags))
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """PCK per joint, per group, overall, on occluded/visible joints."""
@@ -118,8 +126,9 @@ class LspPCKAccuracy(BaseMetric):
         flags = np.stack([r['flags'] for r in results])
         num_kpts = gt.shape[1]
         if max(self.torso) >= num_kpts:
-            raise ValueError(f'LspPCKAccuracy: torso joints {self.torso} do '
-                             f'not exist with {num_kpts} keypoints')
+            raise ValueError(
+                f'LspPCKAccuracy: torso joints {self.torso} do not exist with {num_kpts} keypoints'
+            )
         correct, valid = torso_pck(pred, gt, mask, self.torso, self.thr)
         names = (self.dataset_meta or {}).get('keypoint_id2name') or {}
         metrics: Dict[str, float] = {'PCK': _ratio(correct, valid)}
@@ -128,8 +137,7 @@ class LspPCKAccuracy(BaseMetric):
             metrics[f'PCK/{name}'] = _ratio(correct[:, k], valid[:, k])
         if num_kpts == 14:
             for group, idx in LSP_GROUPS:
-                metrics[f'PCK/{group}'] = _ratio(correct[:, idx],
-                                                 valid[:, idx])
+                metrics[f'PCK/{group}'] = _ratio(correct[:, idx], valid[:, idx])
         if (flags >= 0).all():
             for key, value in (('PCK_occluded', 1), ('PCK_visible', 2)):
                 sel = valid & (flags == value)
@@ -139,7 +147,8 @@ class LspPCKAccuracy(BaseMetric):
             f'PCK@{self.thr:g} of the torso (joints {self.torso}): '
             f'{metrics["PCK"]:.4f} over {int(valid.sum())} joints of '
             f'{len(results)} instances'
-            + (f' ({skipped} without a torso skipped)' if skipped else ''))
+            + (f' ({skipped} without a torso skipped)' if skipped else '')
+        )
         return metrics
 
 

@@ -6,6 +6,7 @@ it with ``visualizer=dict(type='HardKeypointVisualizer', ...)`` and
 ``custom_imports=dict(imports=['hm2pn', 'hm2pn.visualization'])``, so
 ``MMPoseInferencer`` and MMPose's demo scripts draw hard keypoints too.
 """
+
 from . import numpy2_fix  # noqa: F401
 from .hard_keypoint_visualizer import HARD_RING_COLOR, HardKeypointVisualizer, score_colors
 

@@ -11,6 +11,7 @@ keypoint dots:
 
 Keypoints below ``kpt_thr`` are not drawn (MMPose's convention).
 """
+
 import cv2
 import numpy as np
 from mmengine.structures import InstanceData
@@ -50,19 +51,20 @@ class HardKeypointVisualizer(PoseLocalVisualizer):
             ``line_width``, ``bbox_color``, ...).
     """
 
-    def __init__(self,
-                 name: str = 'hm2pn_pose_visualizer',
-                 hard_thr: float = 0.5,
-                 **kwargs) -> None:
+    def __init__(
+        self, name: str = 'hm2pn_pose_visualizer', hard_thr: float = 0.5, **kwargs
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.hard_thr = hard_thr
 
-    def _draw_instances_kpts(self,
-                             image: np.ndarray,
-                             instances: InstanceData,
-                             kpt_thr: float = 0.3,
-                             show_kpt_idx: bool = False,
-                             skeleton_style: str = 'mmpose') -> np.ndarray:
+    def _draw_instances_kpts(
+        self,
+        image: np.ndarray,
+        instances: InstanceData,
+        kpt_thr: float = 0.3,
+        show_kpt_idx: bool = False,
+        skeleton_style: str = 'mmpose',
+    ) -> np.ndarray:
         """Draw links and score-coloured keypoints, ring the hard ones.
 
         Args:
@@ -78,12 +80,11 @@ class HardKeypointVisualizer(PoseLocalVisualizer):
             np.ndarray: The drawn RGB image (H, W, 3).
         """
         if skeleton_style != 'mmpose' or 'keypoints' not in instances:
-            return super()._draw_instances_kpts(image, instances, kpt_thr,
-                                                show_kpt_idx, skeleton_style)
-        keypoints = instances.get('transformed_keypoints',
-                                  instances.keypoints)
-        scores = instances.get('keypoint_scores',
-                               instances.get('keypoints_visible'))
+            return super()._draw_instances_kpts(
+                image, instances, kpt_thr, show_kpt_idx, skeleton_style
+            )
+        keypoints = instances.get('transformed_keypoints', instances.keypoints)
+        scores = instances.get('keypoint_scores', instances.get('keypoints_visible'))
         if scores is None:
             scores = np.ones(np.shape(keypoints)[:-1], dtype=np.float32)
         palette = self.kpt_color
@@ -91,8 +92,8 @@ class HardKeypointVisualizer(PoseLocalVisualizer):
             for i in range(len(keypoints)):
                 self.kpt_color = score_colors(scores[i])
                 image = super()._draw_instances_kpts(
-                    image, instances[i:i + 1], kpt_thr, show_kpt_idx,
-                    skeleton_style)
+                    image, instances[i : i + 1], kpt_thr, show_kpt_idx, skeleton_style
+                )
         finally:
             self.kpt_color = palette
         image = np.ascontiguousarray(image)
@@ -100,9 +101,13 @@ class HardKeypointVisualizer(PoseLocalVisualizer):
         for kpts, kpt_scores in zip(keypoints, scores):
             for (x, y), s in zip(np.asarray(kpts), np.asarray(kpt_scores)):
                 if kpt_thr <= s < self.hard_thr:
-                    cv2.circle(image, (int(x), int(y)), ring_radius,
-                               HARD_RING_COLOR, max(1, int(self.line_width)),
-                               lineType=cv2.LINE_8)
+                    cv2.circle(
+                        image,
+                        (int(x), int(y)),
+                        ring_radius,
+                        HARD_RING_COLOR,
+                        max(1, int(self.line_width)),
+                        lineType=cv2.LINE_8,
+                    )
         self.set_image(image)
         return image
-

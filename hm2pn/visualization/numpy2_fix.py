@@ -9,6 +9,7 @@ fix turns a size-1 ``radius`` into a scalar before MMPose's method runs; other
 inputs are passed through unchanged. It is applied only where it is needed:
 NumPy >= 2.4 with MMPose < 1.4.
 """
+
 from typing import Any
 
 import mmpose
@@ -21,8 +22,9 @@ _PATCHED_ATTR = '_hm2pn_radius_fix'
 
 def needed() -> bool:
     """Whether this NumPy/MMPose pair has the ``int(radius)`` failure."""
-    return (digit_version(np.__version__) >= digit_version('2.4.0')
-            and digit_version(mmpose.__version__) < digit_version('1.4.0'))
+    return digit_version(np.__version__) >= digit_version('2.4.0') and digit_version(
+        mmpose.__version__
+    ) < digit_version('1.4.0')
 
 
 def apply() -> None:
@@ -31,8 +33,9 @@ def apply() -> None:
         return
     original = OpencvBackendVisualizer.draw_circles
 
-    def draw_circles(self: OpencvBackendVisualizer, center: Any, radius: Any,
-                     *args: Any, **kwargs: Any) -> Any:
+    def draw_circles(
+        self: OpencvBackendVisualizer, center: Any, radius: Any, *args: Any, **kwargs: Any
+    ) -> Any:
         radius_array = np.asarray(radius)
         if radius_array.size == 1:
             radius = radius_array.reshape(()).item()

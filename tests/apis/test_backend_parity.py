@@ -1,6 +1,7 @@
 """Accelerated backends (ONNX Runtime, OpenVINO) against PyTorch on real
 crops: the COCO samples with their detector boxes, flip test on and off,
 HM2PN, HRNet and SimpleBaseline; the ONNX cache; missing packages."""
+
 import copy
 import os
 import sys
@@ -23,8 +24,11 @@ from tests.apis.test_demo import OVERFIT_CONFIG, save_random_checkpoint
 from tests.conftest import REPO, run_tool
 from tests.utils import SMOKE_CONFIG
 
-CONFIGS = dict(hm2pn=OVERFIT_CONFIG, hrnet=SMOKE_CONFIG,
-               simplebaseline='configs/pose_resnet_50_coco_256x192.py')
+CONFIGS = dict(
+    hm2pn=OVERFIT_CONFIG,
+    hrnet=SMOKE_CONFIG,
+    simplebaseline='configs/pose_resnet_50_coco_256x192.py',
+)
 
 
 @pytest.fixture(scope='module')
@@ -41,16 +45,21 @@ def real_inputs(coco_samples):
 HM2PN_FLIPS = pytest.mark.xfail(
     reason='HM2PN (DARK decoding, 32x24 heatmaps): ONNX heatmaps differ by '
     '~1e-5 and near-tied peaks flip, up to 5 px on random weights; scores '
-    'agree to 4e-6', strict=False)
+    'agree to 4e-6',
+    strict=False,
+)
 
 
-@pytest.fixture(scope='module', params=[
-    pytest.param(name, marks=HM2PN_FLIPS) if name == 'hm2pn' else name
-    for name in sorted(CONFIGS)])
+@pytest.fixture(
+    scope='module',
+    params=[
+        pytest.param(name, marks=HM2PN_FLIPS) if name == 'hm2pn' else name
+        for name in sorted(CONFIGS)
+    ],
+)
 def model_and_ckpt(request, tmp_path_factory):
     config = CONFIGS[request.param]
-    ckpt = save_random_checkpoint(
-        config, tmp_path_factory.mktemp(request.param) / 'model.pth')
+    ckpt = save_random_checkpoint(config, tmp_path_factory.mktemp(request.param) / 'model.pth')
     return load_model(str(REPO / config), ckpt), ckpt
 
 
@@ -74,9 +83,11 @@ def test_backend_matches_pytorch(model_and_ckpt, real_inputs, backend, flip):
     kpts, scores = predict(fast, real_inputs, flip)
     assert len(kpts) == len(ref_kpts) > 4
     dist = np.linalg.norm(kpts - ref_kpts, axis=-1)
-    print(f'{model.head.__class__.__name__} {backend} flip={flip}: '
-          f'{len(kpts)} persons, max keypoint deviation {dist.max():.2e} px, '
-          f'max score deviation {np.abs(scores - ref_scores).max():.2e}')
+    print(
+        f'{model.head.__class__.__name__} {backend} flip={flip}: '
+        f'{len(kpts)} persons, max keypoint deviation {dist.max():.2e} px, '
+        f'max score deviation {np.abs(scores - ref_scores).max():.2e}'
+    )
     assert dist.max() <= 0.5
     np.testing.assert_allclose(scores, ref_scores, atol=1e-3)
 
@@ -98,11 +109,9 @@ def test_onnx_cache_is_keyed_by_weights(tmp_path):
 
 def test_missing_backend_package_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, 'openvino', None)  # import fails
-    with pytest.raises(BackendUnavailableError,
-                       match='pip install openvino.*requirements/runtime'):
+    with pytest.raises(BackendUnavailableError, match='pip install openvino.*requirements/runtime'):
         backends.require('openvino')
-    with pytest.raises(ValueError, match='needs --backend onnxruntime or '
-                       'openvino'):
+    with pytest.raises(ValueError, match='needs --backend onnxruntime or openvino'):
         accelerate(torch.nn.Module(), 'pytorch', 'int8')
 
 
@@ -112,16 +121,26 @@ def test_image_demo_onnxruntime_matches_pytorch(coco_samples, tmp_path):
     out = {}
     for backend in ('pytorch', 'onnxruntime'):
         out[backend] = tmp_path / backend
-        run_tool([sys.executable, 'demo/image_demo.py', str(coco_samples),
-                  OVERFIT_CONFIG, ckpt, '--bboxes',
-                  str(coco_samples / 'test_coco_det_AP_H_56.json'),
-                  '--backend', backend, '--out-dir', str(out[backend])])
+        run_tool(
+            [
+                sys.executable,
+                'demo/image_demo.py',
+                str(coco_samples),
+                OVERFIT_CONFIG,
+                ckpt,
+                '--bboxes',
+                str(coco_samples / 'test_coco_det_AP_H_56.json'),
+                '--backend',
+                backend,
+                '--out-dir',
+                str(out[backend]),
+            ]
+        )
     import json
+
     for img in sorted(coco_samples.glob('*.jpg')):
-        a, b = (json.loads((out[k] / f'{img.stem}.json').read_text())
-                for k in out)
+        a, b = (json.loads((out[k] / f'{img.stem}.json').read_text()) for k in out)
         assert len(a['persons']) == len(b['persons']) > 0
         for p, q in zip(a['persons'], b['persons']):
-            np.testing.assert_allclose(p['keypoints'], q['keypoints'],
-                                       atol=0.5)
+            np.testing.assert_allclose(p['keypoints'], q['keypoints'], atol=0.5)
             assert p['bbox'] == q['bbox']

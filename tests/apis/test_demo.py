@@ -1,5 +1,6 @@
 """Image and video demos: boxes from a COCO detection file or the whole
 image, drawings, COCO-style JSON, and the one-line errors on bad input."""
+
 import json
 import shutil
 import subprocess
@@ -34,16 +35,19 @@ def save_random_checkpoint(config: str, path) -> str:
     """A checkpoint of ``config``'s model with random weights (and meta)."""
     torch.manual_seed(0)
     model = load_model(str(REPO / config), None)
-    save_checkpoint(dict(state_dict=weights_to_cpu(model.state_dict()),
-                         meta=dict(dataset_meta=model.dataset_meta)),
-                    str(path))
+    save_checkpoint(
+        dict(
+            state_dict=weights_to_cpu(model.state_dict()),
+            meta=dict(dataset_meta=model.dataset_meta),
+        ),
+        str(path),
+    )
     return str(path)
 
 
 @pytest.fixture(scope='module')
 def smoke_ckpt(tmp_path_factory) -> str:
-    return save_random_checkpoint(
-        SMOKE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'smoke.pth')
+    return save_random_checkpoint(SMOKE_CONFIG, tmp_path_factory.mktemp('ckpt') / 'smoke.pth')
 
 
 @pytest.fixture(scope='module')
@@ -52,14 +56,23 @@ def smoke_model(smoke_ckpt):
 
 
 @pytest.mark.slow
-def test_image_demo_with_coco_detection_boxes(coco_samples, smoke_ckpt,
-                                              tmp_path):
+def test_image_demo_with_coco_detection_boxes(coco_samples, smoke_ckpt, tmp_path):
     out = tmp_path / 'out'
-    proc = run_tool([
-        sys.executable, 'demo/image_demo.py', str(coco_samples), SMOKE_CONFIG,
-        smoke_ckpt, '--bboxes', str(coco_samples / DET_FILE), '--bbox-thr',
-        '0.9', '--out-dir', str(out)
-    ])
+    proc = run_tool(
+        [
+            sys.executable,
+            'demo/image_demo.py',
+            str(coco_samples),
+            SMOKE_CONFIG,
+            smoke_ckpt,
+            '--bboxes',
+            str(coco_samples / DET_FILE),
+            '--bbox-thr',
+            '0.9',
+            '--out-dir',
+            str(out),
+        ]
+    )
     assert '4 of 4 images done' in proc.stdout, proc.stdout
     dets = json.loads((coco_samples / DET_FILE).read_text())
     for img in sorted(coco_samples.glob('*.jpg')):
@@ -67,13 +80,12 @@ def test_image_demo_with_coco_detection_boxes(coco_samples, smoke_ckpt,
         source = cv2.imread(str(img))
         assert drawn is not None and drawn.shape == source.shape
         result = json.loads((out / (img.stem + '.json')).read_text())
-        expected = sorted(d['score'] for d in dets
-                          if d['image_id'] == int(img.stem)
-                          and d['score'] >= 0.9)
+        expected = sorted(
+            d['score'] for d in dets if d['image_id'] == int(img.stem) and d['score'] >= 0.9
+        )
         persons = result['persons']
         assert len(persons) == len(expected) > 0, img.name
-        assert sorted(p['bbox_score'] for p in persons) == pytest.approx(
-            expected, abs=1e-4)
+        assert sorted(p['bbox_score'] for p in persons) == pytest.approx(expected, abs=1e-4)
         assert len(result['keypoint_names']) == 17
         for p in persons:
             assert len(p['keypoints']) == 51
@@ -105,9 +117,7 @@ def test_whole_image_is_one_person(coco_samples, smoke_model, tmp_path):
 
 
 @pytest.mark.slow
-def test_bad_image_in_folder_is_reported_and_others_done(coco_samples,
-                                                         smoke_ckpt,
-                                                         tmp_path):
+def test_bad_image_in_folder_is_reported_and_others_done(coco_samples, smoke_ckpt, tmp_path):
     folder = tmp_path / 'imgs'
     folder.mkdir()
     good = sorted(coco_samples.glob('*.jpg'))[0]
@@ -115,9 +125,20 @@ def test_bad_image_in_folder_is_reported_and_others_done(coco_samples,
     (folder / 'broken.jpg').write_bytes(b'not a jpeg')
     out = tmp_path / 'out'
     proc = subprocess.run(
-        [sys.executable, 'demo/image_demo.py', str(folder), SMOKE_CONFIG,
-         smoke_ckpt, '--out-dir', str(out)], cwd=REPO, capture_output=True,
-        text=True, timeout=600)
+        [
+            sys.executable,
+            'demo/image_demo.py',
+            str(folder),
+            SMOKE_CONFIG,
+            smoke_ckpt,
+            '--out-dir',
+            str(out),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 1, proc.stderr[-2000:]
     assert '1 of 2 images done' in proc.stdout
     errors = [ln for ln in proc.stderr.splitlines() if ln.startswith('error')]
@@ -136,13 +157,10 @@ def test_empty_folder_and_missing_path(tmp_path):
 
 
 def test_box_outside_image_is_one_line_error():
-    with pytest.raises(InferenceError,
-                       match=r'x\.jpg: box .* outside the 64x48 image'):
-        check_boxes(np.array([[100, 100, 150, 150, 1.0]]), (48, 64, 3),
-                    'x.jpg')
+    with pytest.raises(InferenceError, match=r'x\.jpg: box .* outside the 64x48 image'):
+        check_boxes(np.array([[100, 100, 150, 150, 1.0]]), (48, 64, 3), 'x.jpg')
     # partly outside: clipped to the image
-    clipped = check_boxes(np.array([[-10., 5, 30, 100, 1]]), (48, 64, 3),
-                          'x.jpg')
+    clipped = check_boxes(np.array([[-10.0, 5, 30, 100, 1]]), (48, 64, 3), 'x.jpg')
     assert clipped.tolist() == [[0, 5, 30, 48, 1]]
 
 
@@ -164,8 +182,7 @@ def test_detection_file_lookup(coco_samples, tmp_path):
     # through an annotation file, for names that are not numbers
     ann = dict(images=[dict(id=785, file_name='kitchen.jpg')])
     (tmp_path / 'ann.json').write_text(json.dumps(ann))
-    by_ann = file_boxes(str(coco_samples / DET_FILE), 0.5,
-                        str(tmp_path / 'ann.json'))
+    by_ann = file_boxes(str(coco_samples / DET_FILE), 0.5, str(tmp_path / 'ann.json'))
     np.testing.assert_array_equal(by_ann('kitchen.jpg', image), boxes)
     with pytest.raises(InferenceError, match='kitchen.jpg: cannot tell'):
         by_number('kitchen.jpg', image)
@@ -181,14 +198,15 @@ def test_hard_keypoints_are_ringed_and_coloured_by_score():
     colors = score_colors(np.array([0.0, 0.5, 1.0]))
     assert colors.tolist() == [[255, 0, 0], [255, 255, 0], [0, 255, 0]]
     vis = HardKeypointVisualizer(hard_thr=0.5, radius=3)
-    vis.set_dataset_meta(dict(num_keypoints=2, skeleton_links=[],
-                              keypoint_colors=None, skeleton_link_colors=None))
+    vis.set_dataset_meta(
+        dict(num_keypoints=2, skeleton_links=[], keypoint_colors=None, skeleton_link_colors=None)
+    )
     image = np.zeros((100, 200, 3), np.uint8)
-    inst = InstanceData(keypoints=np.array([[[40., 50.], [150., 50.]]]),
-                        keypoint_scores=np.array([[0.9, 0.35]]))
+    inst = InstanceData(
+        keypoints=np.array([[[40.0, 50.0], [150.0, 50.0]]]), keypoint_scores=np.array([[0.9, 0.35]])
+    )
     sample = PoseDataSample(pred_instances=inst)
-    drawn = vis.add_datasample('t', image, sample, draw_gt=False,
-                               kpt_thr=0.3)
+    drawn = vis.add_datasample('t', image, sample, draw_gt=False, kpt_thr=0.3)
     ring = np.all(drawn == HARD_RING_COLOR, axis=-1)
     assert ring[:, 100:].sum() > 10, 'the hard keypoint (0.35) has a ring'
     assert ring[:, :100].sum() == 0, 'the confident one (0.9) has none'
@@ -198,10 +216,19 @@ def test_hard_keypoints_are_ringed_and_coloured_by_score():
 @pytest.mark.slow
 def test_video_demo(video_sample, smoke_ckpt, tmp_path):
     out = tmp_path / 'demo.mp4'
-    proc = run_tool([
-        sys.executable, 'demo/video_demo.py', str(video_sample), SMOKE_CONFIG,
-        smoke_ckpt, '--out', str(out), '--max-frames', '3'
-    ])
+    proc = run_tool(
+        [
+            sys.executable,
+            'demo/video_demo.py',
+            str(video_sample),
+            SMOKE_CONFIG,
+            smoke_ckpt,
+            '--out',
+            str(out),
+            '--max-frames',
+            '3',
+        ]
+    )
     assert '3 frames written' in proc.stdout
     cap = cv2.VideoCapture(str(out))
     frames = 0
@@ -209,8 +236,7 @@ def test_video_demo(video_sample, smoke_ckpt, tmp_path):
         frames += 1
     src = cv2.VideoCapture(str(video_sample))
     assert frames == 3
-    assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == int(
-        src.get(cv2.CAP_PROP_FRAME_WIDTH))
+    assert int(cap.get(cv2.CAP_PROP_FRAME_WIDTH)) == int(src.get(cv2.CAP_PROP_FRAME_WIDTH))
     result = json.loads(out.with_suffix('.json').read_text())
     assert [f['frame'] for f in result['frames']] == [0, 1, 2]
     assert all(len(f['persons']) == 1 for f in result['frames'])

@@ -6,6 +6,7 @@ set so that it reports large "person" boxes (random weights find none).
 That checks the plumbing: detector -> person boxes -> crops -> keypoints ->
 drawing and JSON.
 """
+
 import json
 import sys
 
@@ -31,8 +32,7 @@ def rigged_detector_checkpoint(path) -> str:
     fires, class 0 (person) with score sigmoid(4) = 0.98, boxes reaching
     5 strides (160 px) from each anchor point."""
     torch.manual_seed(0)
-    config = (f'{get_installed_path("mmdet")}/.mim/configs/'
-              f'{DET_CONFIG[len("mmdet::"):]}')
+    config = f'{get_installed_path("mmdet")}/.mim/configs/{DET_CONFIG[len("mmdet::") :]}'
     with DefaultScope.overwrite_default_scope('mmdet'):
         detector = init_detector(config, None, device='cpu')
     detector.init_weights()
@@ -45,22 +45,24 @@ def rigged_detector_checkpoint(path) -> str:
             reg.bias.fill_(5.0)
             if level == len(head.rtm_cls) - 1:
                 cls.bias[0] = 4.0
-    save_checkpoint(dict(state_dict=weights_to_cpu(detector.state_dict()),
-                         meta=dict(dataset_meta=detector.dataset_meta)),
-                    str(path))
+    save_checkpoint(
+        dict(
+            state_dict=weights_to_cpu(detector.state_dict()),
+            meta=dict(dataset_meta=detector.dataset_meta),
+        ),
+        str(path),
+    )
     return str(path)
 
 
 @pytest.fixture(scope='module')
 def det_ckpt(tmp_path_factory) -> str:
-    return rigged_detector_checkpoint(
-        tmp_path_factory.mktemp('det') / 'rtmdet_tiny_rigged.pth')
+    return rigged_detector_checkpoint(tmp_path_factory.mktemp('det') / 'rtmdet_tiny_rigged.pth')
 
 
 @pytest.fixture(scope='module')
 def pose_ckpt(tmp_path_factory) -> str:
-    return save_random_checkpoint(
-        SMOKE_CONFIG, tmp_path_factory.mktemp('pose') / 'smoke.pth')
+    return save_random_checkpoint(SMOKE_CONFIG, tmp_path_factory.mktemp('pose') / 'smoke.pth')
 
 
 def test_detector_boxes_to_keypoints(coco_samples, det_ckpt, pose_ckpt):
@@ -82,8 +84,7 @@ def test_detector_boxes_to_keypoints(coco_samples, det_ckpt, pose_ckpt):
     persons = records(sample)
     assert len(persons) == len(boxes)
     got = sorted(tuple(r['bbox']) for r in persons)
-    want = sorted(tuple(np.round([b[0], b[1], b[2] - b[0], b[3] - b[1]], 2))
-                  for b in boxes)
+    want = sorted(tuple(np.round([b[0], b[1], b[2] - b[0], b[3] - b[1]], 2)) for b in boxes)
     np.testing.assert_allclose(got, want, atol=0.02)
     assert all(len(r['keypoints']) == 51 for r in persons)
     drawn = draw(build_visualizer(model), image, sample)
@@ -92,13 +93,26 @@ def test_detector_boxes_to_keypoints(coco_samples, det_ckpt, pose_ckpt):
 
 
 @pytest.mark.slow
-def test_image_demo_cli_with_detector(coco_samples, det_ckpt, pose_ckpt,
-                                      tmp_path):
+def test_image_demo_cli_with_detector(coco_samples, det_ckpt, pose_ckpt, tmp_path):
     img = sorted(coco_samples.glob('*.jpg'))[0]
     out = tmp_path / 'out'
-    run_tool([sys.executable, 'demo/image_demo.py', str(img), SMOKE_CONFIG,
-              pose_ckpt, '--det-config', DET_CONFIG, '--det-checkpoint',
-              det_ckpt, '--bbox-thr', '0.5', '--out-dir', str(out)])
+    run_tool(
+        [
+            sys.executable,
+            'demo/image_demo.py',
+            str(img),
+            SMOKE_CONFIG,
+            pose_ckpt,
+            '--det-config',
+            DET_CONFIG,
+            '--det-checkpoint',
+            det_ckpt,
+            '--bbox-thr',
+            '0.5',
+            '--out-dir',
+            str(out),
+        ]
+    )
     result = json.loads((out / (img.stem + '.json')).read_text())
     assert len(result['persons']) > 0
     assert all(p['bbox_score'] > 0.9 for p in result['persons'])

@@ -2,6 +2,7 @@
 computation (loops over instances and joints), per joint, per group, mean and
 occluded/visible, and the difference to MMPose's PCKAccuracy(norm_item=
 'torso'), whose torso is keypoints 4 and 5."""
+
 import numpy as np
 import pytest
 from mmpose.datasets.datasets.utils import parse_pose_metainfo
@@ -13,8 +14,7 @@ from tests.utils import REPO
 
 pytestmark = pytest.mark.unit
 
-LSP_META = parse_pose_metainfo(
-    dict(from_file=str(REPO / 'configs/_base_/datasets/lsp.py')))
+LSP_META = parse_pose_metainfo(dict(from_file=str(REPO / 'configs/_base_/datasets/lsp.py')))
 
 
 def direct_pck(pred, gt, mask, thr=0.2):
@@ -22,11 +22,11 @@ def direct_pck(pred, gt, mask, thr=0.2):
     hits = np.zeros(gt.shape[1])
     counts = np.zeros(gt.shape[1])
     for n in range(gt.shape[0]):
-        torso = np.sqrt(((gt[n, 8] - gt[n, 3])**2).sum())
+        torso = np.sqrt(((gt[n, 8] - gt[n, 3]) ** 2).sum())
         for k in range(gt.shape[1]):
             if mask[n, k]:
                 counts[k] += 1
-                d = np.sqrt(((pred[n, k] - gt[n, k])**2).sum())
+                d = np.sqrt(((pred[n, k] - gt[n, k]) ** 2).sum())
                 hits[k] += d < thr * torso
     return hits, counts
 
@@ -37,8 +37,7 @@ def make_batch(rng, num=40):
     torso = np.linalg.norm(gt[:, 8] - gt[:, 3], axis=-1)
     angle = rng.uniform(0, 2 * np.pi, (num, 14))
     radius = rng.uniform(0, 0.4, (num, 14)) * torso[:, None]
-    pred = gt + radius[..., None] * np.stack([np.cos(angle),
-                                             np.sin(angle)], -1)
+    pred = gt + radius[..., None] * np.stack([np.cos(angle), np.sin(angle)], -1)
     mask = rng.random((num, 14)) > 0.1
     mask[:, [3, 8]] = True
     flags = np.where(rng.random((num, 14)) < 0.3, 1, 2)
@@ -49,11 +48,13 @@ def samples(pred, gt, mask, flags):
     out = []
     for p, g, m, f in zip(pred, gt, mask, flags):
         raw = np.concatenate([g, f[:, None]], 1).reshape(-1).tolist()
-        out.append(dict(pred_instances=dict(keypoints=p[None]),
-                        gt_instances=dict(keypoints=g[None],
-                                          keypoints_visible=m[None].astype(
-                                              np.float32)),
-                        raw_ann_info=dict(keypoints=raw)))
+        out.append(
+            dict(
+                pred_instances=dict(keypoints=p[None]),
+                gt_instances=dict(keypoints=g[None], keypoints_visible=m[None].astype(np.float32)),
+                raw_ann_info=dict(keypoints=raw),
+            )
+        )
     return out
 
 
@@ -79,10 +80,8 @@ def test_metric_matches_numpy_per_joint_group_mean_and_occlusion():
     names = [LSP_META['keypoint_id2name'][k] for k in range(14)]
     for k, name in enumerate(names):
         assert out[f'lsp/PCK/{name}'] == pytest.approx(hits[k] / counts[k])
-    assert out['lsp/PCK/Head'] == pytest.approx(
-        hits[12:14].sum() / counts[12:14].sum())
-    assert out['lsp/PCK/Wrist'] == pytest.approx(
-        (hits[6] + hits[11]) / (counts[6] + counts[11]))
+    assert out['lsp/PCK/Head'] == pytest.approx(hits[12:14].sum() / counts[12:14].sum())
+    assert out['lsp/PCK/Wrist'] == pytest.approx((hits[6] + hits[11]) / (counts[6] + counts[11]))
     for key, value in (('PCK_occluded', 1), ('PCK_visible', 2)):
         h, c = direct_pck(pred, gt, mask & (flags == value))
         assert out[f'lsp/{key}'] == pytest.approx(h.sum() / c.sum())
@@ -107,7 +106,7 @@ def test_mmpose_torso_pck_uses_other_joints():
     pred, gt, mask, flags = make_batch(rng)
     mask[:] = True
     # left knee - left ankle = 50 px everywhere (MMPose needs >= 1)
-    delta = np.array([30., 40.]) - (gt[:, 5] - gt[:, 4])
+    delta = np.array([30.0, 40.0]) - (gt[:, 5] - gt[:, 4])
     gt[:, 5] += delta
     pred[:, 5] += delta
     ours = LspPCKAccuracy()
@@ -118,8 +117,7 @@ def test_mmpose_torso_pck_uses_other_joints():
     theirs.process([], samples(pred, gt, mask, flags))
     mmpose_value = theirs.evaluate(len(pred))['tPCK']
     hits, counts = direct_pck(pred, gt, mask)
-    assert ours.evaluate(len(pred))['lsp/PCK'] == pytest.approx(
-        hits.sum() / counts.sum())
+    assert ours.evaluate(len(pred))['lsp/PCK'] == pytest.approx(hits.sum() / counts.sum())
     # the same computation with joints 4 and 5 as the torso is MMPose's
     dist = np.linalg.norm(pred - gt, axis=-1)
     assert mmpose_value == pytest.approx((dist < 0.2 * 50).mean(), abs=1e-6)

@@ -1,6 +1,7 @@
 """tools/analysis/ablation.py: the report's statistics on hand-made results
 (unit), and a tiny real study (slow): 2 configs x 2 seeds, a few iterations
 on 8 LSP images, skipping finished runs and resuming an interrupted one."""
+
 import importlib.util
 import json
 import os
@@ -13,8 +14,7 @@ import pytest
 
 from tests.utils import REPO, SHARED_DATA
 
-spec = importlib.util.spec_from_file_location(
-    'ablation', REPO / 'tools/analysis/ablation.py')
+spec = importlib.util.spec_from_file_location('ablation', REPO / 'tools/analysis/ablation.py')
 ablation = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ablation)
 
@@ -35,34 +35,40 @@ def test_report_statistics(tmp_path):
     coarse = [0.82, 0.80, 0.84]
     joint = [0.5, 0.6, 0.7]
     for s in range(3):
-        write_run(tmp_path, 'hrnet', s, {'lsp/PCK': base[s],
-                                         'lsp/PCK/neck': joint[s],
-                                         'coco/AP': 0.4})
-        write_run(tmp_path, 'hm2pn', s, {'lsp/PCK': other[s],
-                                         'lsp/PCK/neck': joint[s] + 0.1,
-                                         'coco/AP': 0.5},
-                  coarse={'lsp/PCK': coarse[s], 'lsp/PCK/neck': joint[s],
-                          'coco/AP': 0.45})
+        write_run(
+            tmp_path, 'hrnet', s, {'lsp/PCK': base[s], 'lsp/PCK/neck': joint[s], 'coco/AP': 0.4}
+        )
+        write_run(
+            tmp_path,
+            'hm2pn',
+            s,
+            {'lsp/PCK': other[s], 'lsp/PCK/neck': joint[s] + 0.1, 'coco/AP': 0.5},
+            coarse={'lsp/PCK': coarse[s], 'lsp/PCK/neck': joint[s], 'coco/AP': 0.45},
+        )
     write_run(tmp_path, 'hm2pn', 7, {'lsp/PCK': 0.99})  # unpaired seed
-    text = ablation.write_report(tmp_path, ['hrnet', 'hm2pn'], 'hrnet',
-                                 ['PCK', 'coco/AP', 'PCK_occluded'],
-                                 tmp_path / 'study.md')
+    text = ablation.write_report(
+        tmp_path,
+        ['hrnet', 'hm2pn'],
+        'hrnet',
+        ['PCK', 'coco/AP', 'PCK_occluded'],
+        tmp_path / 'study.md',
+    )
     d = np.subtract(other, base)
     se = d.std(ddof=1) / np.sqrt(3)
     rows = {}  # first row of each name: the summary table
     for line in text.splitlines():
         if line.startswith('| '):
             rows.setdefault(line.split(' | ')[0].lstrip('| '), line)
-    assert f'{100 * np.mean(base):.2f} ± {100 * np.std(base, ddof=1):.2f}' \
-        in rows['hrnet (baseline)']
+    assert (
+        f'{100 * np.mean(base):.2f} ± {100 * np.std(base, ddof=1):.2f}' in rows['hrnet (baseline)']
+    )
     # the paired difference uses seeds 0-2 only (seed 7 has no partner)
     assert f'+{100 * d.mean():.2f} ± {100 * se:.2f}' in rows['hm2pn']
     assert '0,1,2,7' in rows['hm2pn']
     assert '+10.00 ± 0.00' in rows['hm2pn']  # coco/AP
     assert 'hm2pn [coarse]' in rows
     dc = np.subtract(other, coarse)
-    assert (f'+{100 * dc.mean():.2f} ± '
-            f'{100 * dc.std(ddof=1) / np.sqrt(3):.2f}') in text
+    assert (f'+{100 * dc.mean():.2f} ± {100 * dc.std(ddof=1) / np.sqrt(3):.2f}') in text
     assert 'PCK_occluded' not in text  # absent metrics are left out
     neck = [line for line in text.splitlines() if line.startswith('| neck')]
     assert neck and '60.00 ± 10.00' in neck[0] and '+10.00 ± 0.00' in neck[0]
@@ -71,18 +77,14 @@ def test_report_statistics(tmp_path):
 
 @pytest.mark.unit
 def test_helpers():
-    assert ablation.find_key({'lsp/PCK': 1, 'lsp/PCK/neck': 2}, 'PCK') == \
-        'lsp/PCK'
+    assert ablation.find_key({'lsp/PCK': 1, 'lsp/PCK/neck': 2}, 'PCK') == 'lsp/PCK'
     assert ablation.epoch_options(3)[0] == 'train_cfg.max_epochs=3'
     cmd = ablation.tool_command('train', ['c.py'], 'pytorch', 4, 29501)
     assert cmd[1:4] == ['-m', 'torch.distributed.run', '--nproc_per_node=4']
     assert cmd[-2:] == ['--launcher', 'pytorch']
-    assert ablation.has_finenet(
-        str(REPO / 'configs/lsp/hm2pn_lsp_128x96.py'), [])
-    assert not ablation.has_finenet(
-        str(REPO / 'configs/lsp/hrnet_lsp_128x96.py'), [])
-    assert not ablation.has_finenet(
-        str(REPO / 'configs/study/lsp_hkm-coarse_128x96.py'), [])
+    assert ablation.has_finenet(str(REPO / 'configs/lsp/hm2pn_lsp_128x96.py'), [])
+    assert not ablation.has_finenet(str(REPO / 'configs/lsp/hrnet_lsp_128x96.py'), [])
+    assert not ablation.has_finenet(str(REPO / 'configs/study/lsp_hkm-coarse_128x96.py'), [])
 
 
 @pytest.mark.slow
@@ -92,39 +94,64 @@ def test_tiny_study_skips_and_resumes(tmp_path):
     if not (lsp / 'joints.mat').is_file():
         pytest.skip(f'LSP sample not found at {lsp}')
     from scipy.io import loadmat, savemat
+
     tiny = tmp_path / 'lsp'
     (tiny / 'images').mkdir(parents=True)
     joints = loadmat(str(lsp / 'joints.mat'))['joints'][:, :, :16]
     savemat(str(tiny / 'joints.mat'), dict(joints=joints))
     for i in range(1, 17):
         shutil.copy(lsp / 'images' / f'im{i:04d}.jpg', tiny / 'images')
-    env = dict(os.environ, OMP_NUM_THREADS='1', HM2PN_LSP_ROOT=str(tiny),
-               HM2PN_LSP_ANN=str(tmp_path / 'ann'))
-    subprocess.run([sys.executable, 'tools/dataset_converters/lsp2coco.py',
-                    str(tiny), '--out', str(tmp_path / 'ann'),
-                    '--num-train', '8'], cwd=REPO, env=env, check=True)
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        HM2PN_LSP_ROOT=str(tiny),
+        HM2PN_LSP_ANN=str(tmp_path / 'ann'),
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            'tools/dataset_converters/lsp2coco.py',
+            str(tiny),
+            '--out',
+            str(tmp_path / 'ann'),
+            '--num-train',
+            '8',
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+    )
     work = tmp_path / 'study'
-    cmd = [sys.executable, 'tools/analysis/ablation.py',
-           'configs/lsp/hrnet_lsp_128x96.py', 'configs/lsp/hm2pn_lsp_128x96.py',
-           '--seeds', '0', '1', '--epochs', '1', '--work-dir', str(work),
-           '--cfg-options', 'train_dataloader.batch_size=4',
-           'val_dataloader.batch_size=8', 'test_dataloader.batch_size=8']
+    cmd = [
+        sys.executable,
+        'tools/analysis/ablation.py',
+        'configs/lsp/hrnet_lsp_128x96.py',
+        'configs/lsp/hm2pn_lsp_128x96.py',
+        '--seeds',
+        '0',
+        '1',
+        '--epochs',
+        '1',
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        'train_dataloader.batch_size=4',
+        'val_dataloader.batch_size=8',
+        'test_dataloader.batch_size=8',
+    ]
 
     def study():
-        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True,
-                              text=True, timeout=3000)
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=3000)
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         return proc.stdout
 
     study()
     runs = sorted(work.glob('*/seed*/metrics.json'))
     assert len(runs) == 4
-    record = json.loads((work / 'hm2pn_lsp_128x96/seed1/metrics.json')
-                        .read_text())
+    record = json.loads((work / 'hm2pn_lsp_128x96/seed1/metrics.json').read_text())
     assert 'lsp/PCK/head_top' in record['fine'] and 'coco/AP' in record['fine']
     assert 'coarse' in record
-    assert 'coarse' not in json.loads(
-        (work / 'hrnet_lsp_128x96/seed0/metrics.json').read_text())
+    assert 'coarse' not in json.loads((work / 'hrnet_lsp_128x96/seed0/metrics.json').read_text())
     # interrupted after training: metrics and train marker gone, checkpoint
     # kept -> resumed (--resume) and evaluated; the others are skipped
     run = work / 'hrnet_lsp_128x96/seed1'

@@ -28,6 +28,7 @@ reports them (``<prefix>/PCK/<joint>``); and ``WORK_DIR/study.png``.
 ``--launcher pytorch --gpus N`` trains and tests each run with
 ``torch.distributed.run`` on N processes (one per GPU).
 """
+
 import argparse
 import json
 import math
@@ -53,35 +54,45 @@ def epoch_options(epochs: Optional[int]) -> List[str]:
     """``--cfg-options`` for a budget of ``epochs`` (cosine schedule)."""
     if epochs is None:
         return []
-    return [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}',
-            f'param_scheduler.0.end={epochs}',
-            f'param_scheduler.0.T_max={epochs}']
+    return [
+        f'train_cfg.max_epochs={epochs}',
+        f'train_cfg.val_interval={epochs}',
+        f'param_scheduler.0.end={epochs}',
+        f'param_scheduler.0.T_max={epochs}',
+    ]
 
 
-def tool_command(tool: str, args: Sequence[str], launcher: str,
-                 gpus: int, port: int) -> List[str]:
+def tool_command(tool: str, args: Sequence[str], launcher: str, gpus: int, port: int) -> List[str]:
     """Command line of ``tools/<tool>.py``, distributed when asked."""
     script = str(ROOT / 'tools' / f'{tool}.py')
     if launcher == 'none':
         return [sys.executable, script, *args]
     if launcher != 'pytorch':
         return [sys.executable, script, *args, '--launcher', launcher]
-    return [sys.executable, '-m', 'torch.distributed.run',
-            f'--nproc_per_node={gpus}', f'--master_port={port}', script,
-            *args, '--launcher', 'pytorch']
+    return [
+        sys.executable,
+        '-m',
+        'torch.distributed.run',
+        f'--nproc_per_node={gpus}',
+        f'--master_port={port}',
+        script,
+        *args,
+        '--launcher',
+        'pytorch',
+    ]
 
 
 def has_finenet(config: str, options: Sequence[str]) -> bool:
     """Whether the config's head is a ``CoarseToFineHead`` with a FineNet."""
     from mmengine.config import Config, DictAction
+
     cfg = Config.fromfile(config)
     if options:
         parser = argparse.ArgumentParser()
         parser.add_argument('--o', nargs='+', action=DictAction)
         cfg.merge_from_dict(parser.parse_args(['--o', *options]).o)
     head = cfg.model.get('head', {})
-    return (head.get('type') == 'CoarseToFineHead'
-            and head.get('finenet', None) is not False)
+    return head.get('type') == 'CoarseToFineHead' and head.get('finenet', None) is not False
 
 
 def read_test_metrics(eval_dir: Path) -> Dict[str, float]:
@@ -89,12 +100,15 @@ def read_test_metrics(eval_dir: Path) -> Dict[str, float]:
     logs = sorted(eval_dir.glob('*/*.json'), key=lambda p: p.stat().st_mtime)
     for log in reversed(logs):
         data = json.loads(log.read_text().strip().splitlines()[-1])
-        metrics = {k: float(v) for k, v in data.items()
-                   if isinstance(v, (int, float)) and k != 'step'}
+        metrics = {
+            k: float(v) for k, v in data.items() if isinstance(v, (int, float)) and k != 'step'
+        }
         if metrics:
             return metrics
-    raise RuntimeError(f'no test metrics in {eval_dir}/*/*.json: did '
-                       'tools/test.py fail? See its log in that folder')
+    raise RuntimeError(
+        f'no test metrics in {eval_dir}/*/*.json: did '
+        'tools/test.py fail? See its log in that folder'
+    )
 
 
 def execute(cmd: List[str], log_file: Path) -> None:
@@ -103,59 +117,79 @@ def execute(cmd: List[str], log_file: Path) -> None:
     with open(log_file, 'a') as log:
         log.write(f'\n$ {" ".join(cmd)}\n')
         log.flush()
-        proc = subprocess.run(cmd, cwd=ROOT, stdout=log,
-                              stderr=subprocess.STDOUT)
+        proc = subprocess.run(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     if proc.returncode != 0:
-        raise RuntimeError(f'{" ".join(cmd[:4])} ... exited with '
-                           f'{proc.returncode}; see {log_file}')
+        raise RuntimeError(f'{" ".join(cmd[:4])} ... exited with {proc.returncode}; see {log_file}')
 
 
-def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace,
-            port: int) -> Dict:
+def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, port: int) -> Dict:
     """Train (or resume), evaluate and record one config x seed."""
     done = run_dir / 'metrics.json'
     if done.is_file():
         print(f'  done already: {done}', flush=True)
         return json.loads(done.read_text())
-    options = [f'randomness.seed={seed}', *epoch_options(args.epochs),
-               *(args.cfg_options or [])]
+    options = [f'randomness.seed={seed}', *epoch_options(args.epochs), *(args.cfg_options or [])]
     log_file = run_dir / 'study_run.log'
     train_done = run_dir / 'train_done.json'
     if not train_done.is_file():
         resume = (run_dir / 'last_checkpoint').is_file()
-        print(f'  training ({"resuming" if resume else "from scratch"}), '
-              f'log {log_file}', flush=True)
+        print(
+            f'  training ({"resuming" if resume else "from scratch"}), log {log_file}', flush=True
+        )
         start = time.time()
-        execute(tool_command(
-            'train', [config, '--work-dir', str(run_dir), '--no-validate',
-                      *(['--resume'] if resume else []),
-                      '--cfg-options', *options],
-            args.launcher, args.gpus, port), log_file)
+        execute(
+            tool_command(
+                'train',
+                [
+                    config,
+                    '--work-dir',
+                    str(run_dir),
+                    '--no-validate',
+                    *(['--resume'] if resume else []),
+                    '--cfg-options',
+                    *options,
+                ],
+                args.launcher,
+                args.gpus,
+                port,
+            ),
+            log_file,
+        )
         ckpt = (run_dir / 'last_checkpoint').read_text().strip()
-        train_done.write_text(json.dumps(dict(
-            checkpoint=ckpt, seconds=round(time.time() - start, 1),
-            resumed=resume)))
+        train_done.write_text(
+            json.dumps(dict(checkpoint=ckpt, seconds=round(time.time() - start, 1), resumed=resume))
+        )
     info = json.loads(train_done.read_text())
     evals = {'fine': options}
     if has_finenet(config, options):
         evals['coarse'] = [*options, 'model.head.finenet=False']
-    record = dict(config=config, seed=seed, checkpoint=info['checkpoint'],
-                  train_seconds=info['seconds'], options=options)
+    record = dict(
+        config=config,
+        seed=seed,
+        checkpoint=info['checkpoint'],
+        train_seconds=info['seconds'],
+        options=options,
+    )
     for kind, opts in evals.items():
         eval_dir = run_dir / f'eval_{kind}'
         print(f'  evaluating ({kind} heatmaps)', flush=True)
-        execute(tool_command(
-            'test', [config, info['checkpoint'], '--work-dir', str(eval_dir),
-                     '--cfg-options', *opts],
-            args.launcher, args.gpus, port), log_file)
+        execute(
+            tool_command(
+                'test',
+                [config, info['checkpoint'], '--work-dir', str(eval_dir), '--cfg-options', *opts],
+                args.launcher,
+                args.gpus,
+                port,
+            ),
+            log_file,
+        )
         record[kind] = read_test_metrics(eval_dir)
     done.write_text(json.dumps(record, indent=1))
     return record
 
 
 # ---------------------------------------------------------------- report
-def load_results(work_dir: Path, names: Sequence[str]
-                 ) -> Dict[str, Dict[int, Dict[str, float]]]:
+def load_results(work_dir: Path, names: Sequence[str]) -> Dict[str, Dict[int, Dict[str, float]]]:
     """``{name: {seed: metrics}}`` of the finished runs (coarse decodings as
     ``name [coarse]``)."""
     results: Dict[str, Dict[int, Dict[str, float]]] = {}
@@ -183,11 +217,10 @@ def mean_std(values: Sequence[float]) -> Tuple[float, float]:
     mean = sum(values) / n
     if n < 2:
         return mean, float('nan')
-    return mean, math.sqrt(sum((v - mean)**2 for v in values) / (n - 1))
+    return mean, math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
 
 
-def paired(a: Dict[int, float], b: Dict[int, float]
-           ) -> Tuple[float, float, int]:
+def paired(a: Dict[int, float], b: Dict[int, float]) -> Tuple[float, float, int]:
     """Mean paired difference a - b over common seeds, its SE, and n."""
     seeds = sorted(set(a) & set(b))
     if not seeds:
@@ -205,8 +238,9 @@ def fmt(mean: float, spread: float, sign: bool = False) -> str:
     return text if math.isnan(spread) else f'{text} ± {100 * spread:.2f}'
 
 
-def metric_values(results: Dict[str, Dict[int, Dict[str, float]]],
-                  name: str, metric: str) -> Dict[int, float]:
+def metric_values(
+    results: Dict[str, Dict[int, Dict[str, float]]], name: str, metric: str
+) -> Dict[int, float]:
     """``{seed: value}`` of one metric of one config."""
     out = {}
     for seed, metrics in results.get(name, {}).items():
@@ -216,20 +250,24 @@ def metric_values(results: Dict[str, Dict[int, Dict[str, float]]],
     return out
 
 
-def summary_table(results: Dict[str, Dict[int, Dict[str, float]]],
-                  names: Sequence[str], baseline: str,
-                  metrics: Sequence[str]) -> List[str]:
+def summary_table(
+    results: Dict[str, Dict[int, Dict[str, float]]],
+    names: Sequence[str],
+    baseline: str,
+    metrics: Sequence[str],
+) -> List[str]:
     """Markdown rows: per config, mean ± std and Δ to the baseline ± SE."""
     header = ['config', 'seeds']
     for m in metrics:
         header += [m, f'Δ {m}']
-    lines = ['| ' + ' | '.join(header) + ' |',
-             '|---|---:|' + '---:|' * (2 * len(metrics))]
+    lines = ['| ' + ' | '.join(header) + ' |', '|---|---:|' + '---:|' * (2 * len(metrics))]
     for name in names:
         if name not in results:
             continue
-        row = [name + (' (baseline)' if name == baseline else ''),
-               ','.join(map(str, sorted(results[name])))]
+        row = [
+            name + (' (baseline)' if name == baseline else ''),
+            ','.join(map(str, sorted(results[name]))),
+        ]
         for m in metrics:
             vals = metric_values(results, name, m)
             row.append(fmt(*mean_std(list(vals.values()))) if vals else '—')
@@ -242,8 +280,9 @@ def summary_table(results: Dict[str, Dict[int, Dict[str, float]]],
     return lines
 
 
-def coarse_table(results: Dict[str, Dict[int, Dict[str, float]]],
-                 names: Sequence[str], metrics: Sequence[str]) -> List[str]:
+def coarse_table(
+    results: Dict[str, Dict[int, Dict[str, float]]], names: Sequence[str], metrics: Sequence[str]
+) -> List[str]:
     """Markdown rows: fine - coarse decoding of the same checkpoints."""
     lines = []
     for name in names:
@@ -251,75 +290,86 @@ def coarse_table(results: Dict[str, Dict[int, Dict[str, float]]],
             continue
         row = [name, ','.join(map(str, sorted(results[name + COARSE])))]
         for m in metrics:
-            d, se, _ = paired(metric_values(results, name, m),
-                              metric_values(results, name + COARSE, m))
+            d, se, _ = paired(
+                metric_values(results, name, m), metric_values(results, name + COARSE, m)
+            )
             row.append(fmt(d, se, sign=True))
         lines.append('| ' + ' | '.join(row) + ' |')
     if not lines:
         return []
-    return ['| config | seeds | ' + ' | '.join(f'Δ {m} (fine - coarse)'
-                                                for m in metrics) + ' |',
-            '|---|---:|' + '---:|' * len(metrics), *lines]
+    return [
+        '| config | seeds | ' + ' | '.join(f'Δ {m} (fine - coarse)' for m in metrics) + ' |',
+        '|---|---:|' + '---:|' * len(metrics),
+        *lines,
+    ]
 
 
-def joint_keys(results: Dict[str, Dict[int, Dict[str, float]]],
-               metric: str) -> List[str]:
+def joint_keys(results: Dict[str, Dict[int, Dict[str, float]]], metric: str) -> List[str]:
     """Per-joint keys ``<prefix>/<metric>/<joint>`` present in the results."""
     keys: List[str] = []
     for runs in results.values():
         for metrics in runs.values():
             for k in metrics:
                 parts = k.split('/')
-                if (len(parts) == 3 and parts[1] == metric
-                        and k not in keys):
+                if len(parts) == 3 and parts[1] == metric and k not in keys:
                     keys.append(k)
     return keys
 
 
-def joint_table(results: Dict[str, Dict[int, Dict[str, float]]],
-                names: Sequence[str], baseline: str,
-                keys: Sequence[str]) -> List[str]:
+def joint_table(
+    results: Dict[str, Dict[int, Dict[str, float]]],
+    names: Sequence[str],
+    baseline: str,
+    keys: Sequence[str],
+) -> List[str]:
     """Markdown rows per joint: baseline mean ± std, others' Δ ± SE."""
     shown = [n for n in names if n in results]
     header = ['joint'] + [n if n == baseline else f'Δ {n}' for n in shown]
-    lines = ['| ' + ' | '.join(header) + ' |',
-             '|---|' + '---:|' * len(shown)]
+    lines = ['| ' + ' | '.join(header) + ' |', '|---|' + '---:|' * len(shown)]
     for key in keys:
         row = [key.split('/')[-1]]
         base = metric_values(results, baseline, key)
         for name in shown:
             vals = metric_values(results, name, key)
             if name == baseline:
-                row.append(fmt(*mean_std(list(vals.values())))
-                           if vals else '—')
+                row.append(fmt(*mean_std(list(vals.values()))) if vals else '—')
             else:
                 row.append(fmt(*paired(vals, base)[:2], sign=True))
         lines.append('| ' + ' | '.join(row) + ' |')
     return lines
 
 
-def plot(results: Dict[str, Dict[int, Dict[str, float]]],
-         names: Sequence[str], baseline: str, metric: str,
-         out_file: Path) -> None:
+def plot(
+    results: Dict[str, Dict[int, Dict[str, float]]],
+    names: Sequence[str],
+    baseline: str,
+    metric: str,
+    out_file: Path,
+) -> None:
     """Per config: seeds and mean ± std of ``metric``; per joint: Δ ± SE."""
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     shown = [n for n in names if metric_values(results, n, metric)]
     if not shown:
         return
     keys = joint_keys(results, metric.split('/')[-1])
-    fig, axes = plt.subplots(1, 2 if keys else 1,
-                             figsize=(13 if keys else 6, 4.5), squeeze=False)
+    fig, axes = plt.subplots(1, 2 if keys else 1, figsize=(13 if keys else 6, 4.5), squeeze=False)
     ax = axes[0, 0]
     for i, name in enumerate(shown):
         vals = list(metric_values(results, name, metric).values())
         mean, std = mean_std(vals)
-        ax.errorbar([i], [100 * mean],
-                    yerr=[0 if math.isnan(std) else 100 * std],
-                    fmt='o', color='k', capsize=4)
-        ax.scatter([i + 0.15] * len(vals), [100 * v for v in vals], s=12,
-                   alpha=0.6)
+        ax.errorbar(
+            [i],
+            [100 * mean],
+            yerr=[0 if math.isnan(std) else 100 * std],
+            fmt='o',
+            color='k',
+            capsize=4,
+        )
+        ax.scatter([i + 0.15] * len(vals), [100 * v for v in vals], s=12, alpha=0.6)
     ax.set_xticks(range(len(shown)))
     ax.set_xticklabels(shown, rotation=30, ha='right', fontsize=7)
     ax.set_ylabel(f'{metric} (x100), mean ± std, dots = seeds')
@@ -330,16 +380,16 @@ def plot(results: Dict[str, Dict[int, Dict[str, float]]],
         for j, name in enumerate(others):
             means, ses = [], []
             for key in keys:
-                d, se, _ = paired(metric_values(results, name, key),
-                                  metric_values(results, baseline, key))
+                d, se, _ = paired(
+                    metric_values(results, name, key), metric_values(results, baseline, key)
+                )
                 means.append(100 * d)
                 ses.append(0 if math.isnan(se) else 100 * se)
             xs = [i + j * width for i in range(len(keys))]
             ax.bar(xs, means, width, yerr=ses, capsize=2, label=name)
         ax.axhline(0, color='k', lw=0.5)
         ax.set_xticks([i + 0.4 - width / 2 for i in range(len(keys))])
-        ax.set_xticklabels([k.split('/')[-1] for k in keys], rotation=45,
-                           ha='right', fontsize=7)
+        ax.set_xticklabels([k.split('/')[-1] for k in keys], rotation=45, ha='right', fontsize=7)
         ax.set_ylabel(f'Δ vs {baseline} (x100), ± SE')
         ax.legend(fontsize=6)
     fig.tight_layout()
@@ -347,37 +397,39 @@ def plot(results: Dict[str, Dict[int, Dict[str, float]]],
     plt.close(fig)
 
 
-def write_report(work_dir: Path, names: Sequence[str], baseline: str,
-                 metrics: Sequence[str], out_md: Path) -> str:
+def write_report(
+    work_dir: Path, names: Sequence[str], baseline: str, metrics: Sequence[str], out_md: Path
+) -> str:
     """Write the Markdown report and the plot; return the Markdown."""
     results = load_results(work_dir, names)
     all_names = [x for n in names for x in (n, n + COARSE)]
-    present = [m for m in metrics
-               if any(metric_values(results, n, m) for n in results)]
-    lines = [f'# Study results: {work_dir}', '',
-             'Numbers x100. Per config: mean ± sample std over the seeds '
-             'listed. Δ: mean paired difference (same seed) to the baseline '
-             f'`{baseline}` ± its standard error (std of the differences / '
-             'sqrt(n)). `[coarse]`: the same checkpoints decoded from the '
-             'coarse heatmaps (FineNet skipped).', '']
+    present = [m for m in metrics if any(metric_values(results, n, m) for n in results)]
+    lines = [
+        f'# Study results: {work_dir}',
+        '',
+        'Numbers x100. Per config: mean ± sample std over the seeds '
+        'listed. Δ: mean paired difference (same seed) to the baseline '
+        f'`{baseline}` ± its standard error (std of the differences / '
+        'sqrt(n)). `[coarse]`: the same checkpoints decoded from the '
+        'coarse heatmaps (FineNet skipped).',
+        '',
+    ]
     if not results:
         lines.append('No finished runs yet.')
     else:
         lines += summary_table(results, all_names, baseline, present) + ['']
         coarse = coarse_table(results, names, present)
         if coarse:
-            lines += ['## FineNet: fine - coarse decoding, same checkpoints',
-                      ''] + coarse + ['']
+            lines += ['## FineNet: fine - coarse decoding, same checkpoints', ''] + coarse + ['']
         for m in present:
             keys = joint_keys(results, m.split('/')[-1])
             if keys:
-                lines += [f'## Per joint: {m}', ''] + joint_table(
-                    results, names, baseline, keys) + ['']
+                lines += (
+                    [f'## Per joint: {m}', ''] + joint_table(results, names, baseline, keys) + ['']
+                )
         if present:
-            plot(results, names, baseline, present[0],
-                 out_md.with_suffix('.png'))
-            lines += [f'![{present[0]}]({out_md.with_suffix(".png").name})',
-                      '']
+            plot(results, names, baseline, present[0], out_md.with_suffix('.png'))
+            lines += [f'![{present[0]}]({out_md.with_suffix(".png").name})', '']
     text = '\n'.join(lines)
     out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.write_text(text)
@@ -388,28 +440,39 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('configs', nargs='+', help='config files')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
-    parser.add_argument('--work-dir', type=Path,
-                        default=Path('work_dirs/study'),
-                        help='study folder (runs, study.md, study.png)')
-    parser.add_argument('--baseline', help='config (name or file) the '
-                        'differences are taken to (default: the first)')
-    parser.add_argument('--epochs', type=int,
-                        help='override the training budget (epochs; sets '
-                        'train_cfg.max_epochs and the first scheduler\'s '
-                        'end/T_max); default: the configs\' own')
-    parser.add_argument('--metrics', nargs='+', default=list(DEFAULT_METRICS),
-                        help='metrics of the table (a key or its last part, '
-                        'e.g. PCK, coco/AP)')
-    parser.add_argument('--cfg-options', nargs='+',
-                        help='extra overrides for every run, KEY=VALUE')
-    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'],
-                        default='none')
-    parser.add_argument('--gpus', type=int, default=1,
-                        help='processes per run with --launcher pytorch')
-    parser.add_argument('--report-only', action='store_true',
-                        help='only write the report of the finished runs')
-    parser.add_argument('--keep-going', action='store_true',
-                        help='continue with the next run when one fails')
+    parser.add_argument(
+        '--work-dir',
+        type=Path,
+        default=Path('work_dirs/study'),
+        help='study folder (runs, study.md, study.png)',
+    )
+    parser.add_argument(
+        '--baseline', help='config (name or file) the differences are taken to (default: the first)'
+    )
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        help='override the training budget (epochs; sets '
+        "train_cfg.max_epochs and the first scheduler's "
+        "end/T_max); default: the configs' own",
+    )
+    parser.add_argument(
+        '--metrics',
+        nargs='+',
+        default=list(DEFAULT_METRICS),
+        help='metrics of the table (a key or its last part, e.g. PCK, coco/AP)',
+    )
+    parser.add_argument('--cfg-options', nargs='+', help='extra overrides for every run, KEY=VALUE')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
+    parser.add_argument(
+        '--gpus', type=int, default=1, help='processes per run with --launcher pytorch'
+    )
+    parser.add_argument(
+        '--report-only', action='store_true', help='only write the report of the finished runs'
+    )
+    parser.add_argument(
+        '--keep-going', action='store_true', help='continue with the next run when one fails'
+    )
     return parser.parse_args(argv)
 
 
@@ -423,28 +486,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         raise SystemExit(f'error: config names must be unique, got {names}')
     baseline = run_name(args.baseline) if args.baseline else names[0]
     if baseline not in names:
-        raise SystemExit(f'error: --baseline {args.baseline} is not one of '
-                         f'the configs {names}')
+        raise SystemExit(f'error: --baseline {args.baseline} is not one of the configs {names}')
     work_dir = args.work_dir.resolve()
     failures = []
     if not args.report_only:
         port = 29500 + os.getpid() % 1000
         for seed in args.seeds:
             for config, name in zip(args.configs, names):
-                print(f'[{time.strftime("%H:%M:%S")}] {name} seed {seed}',
-                      flush=True)
+                print(f'[{time.strftime("%H:%M:%S")}] {name} seed {seed}', flush=True)
                 try:
-                    run_one(config, seed, work_dir / name / f'seed{seed}',
-                            args, port)
+                    run_one(config, seed, work_dir / name / f'seed{seed}', args, port)
                 except RuntimeError as exc:
                     if not args.keep_going:
-                        raise SystemExit(f'error: {exc}')
+                        raise SystemExit(f'error: {exc}') from exc
                     print(f'  FAILED: {exc}', flush=True)
                     failures.append(f'{name} seed {seed}')
-                write_report(work_dir, names, baseline, args.metrics,
-                             work_dir / 'study.md')
-    print(write_report(work_dir, names, baseline, args.metrics,
-                       work_dir / 'study.md'))
+                write_report(work_dir, names, baseline, args.metrics, work_dir / 'study.md')
+    print(write_report(work_dir, names, baseline, args.metrics, work_dir / 'study.md'))
     print(f'\nreport: {work_dir / "study.md"}')
     if failures:
         print(f'failed runs: {failures}')

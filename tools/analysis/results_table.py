@@ -10,6 +10,7 @@ WORK_DIR/test_gt-bbox``): one row per test run, with the boxes it used
 the checkpoint. COCO rows show the ten ``CocoMetric`` numbers' headline
 columns, MPII rows PCKh@0.5 (Mean) and Mean@0.1.
 """
+
 import argparse
 import json
 import os.path as osp
@@ -19,8 +20,14 @@ from typing import Dict, List, Optional, Tuple
 
 from mmengine.config import Config
 
-COCO_COLUMNS = (('AP', 'coco/AP'), ('AP .5', 'coco/AP .5'), ('AP .75', 'coco/AP .75'),
-                ('AP (M)', 'coco/AP (M)'), ('AP (L)', 'coco/AP (L)'), ('AR', 'coco/AR'))
+COCO_COLUMNS = (
+    ('AP', 'coco/AP'),
+    ('AP .5', 'coco/AP .5'),
+    ('AP .75', 'coco/AP .75'),
+    ('AP (M)', 'coco/AP (M)'),
+    ('AP (L)', 'coco/AP (L)'),
+    ('AR', 'coco/AR'),
+)
 MPII_COLUMNS = (('PCKh Mean', 'PCK'), ('Mean@0.1', 'PCK@0.1'))
 
 
@@ -46,8 +53,10 @@ def training_summary(work_dir: Path) -> Tuple[str, str]:
     best = max(by_epoch, key=by_epoch.get)
     last = max(by_epoch)
     scale = 1 if key == 'PCK' else 100
-    return (f'{by_epoch[best] * scale:.1f} (epoch {best})',
-            f'{by_epoch[last] * scale:.1f} (epoch {last})')
+    return (
+        f'{by_epoch[best] * scale:.1f} (epoch {best})',
+        f'{by_epoch[last] * scale:.1f} (epoch {last})',
+    )
 
 
 def test_runs(work_dir: Path) -> List[Tuple[Path, Dict]]:
@@ -95,9 +104,11 @@ def table(work_dirs: List[Path]) -> str:
         best, last = training_summary(work_dir)
         runs = test_runs(work_dir)
         if not runs:
-            print(f'{work_dir}: no tools/test.py run found below it (run '
-                  'tools/test.py CONFIG CKPT --work-dir WORK_DIR/test_...)',
-                  file=sys.stderr)
+            print(
+                f'{work_dir}: no tools/test.py run found below it (run '
+                'tools/test.py CONFIG CKPT --work-dir WORK_DIR/test_...)',
+                file=sys.stderr,
+            )
         for run_dir, metrics in runs:
             columns = MPII_COLUMNS if _metric_key(metrics) == 'PCK' else COCO_COLUMNS
             scale = 1 if columns is MPII_COLUMNS else 100
@@ -107,14 +118,19 @@ def table(work_dirs: List[Path]) -> str:
                 header = names
             elif header != names:
                 raise ValueError('mixing COCO and MPII work dirs: make two tables')
-            values = [f'{metrics[k] * scale:.1f}' if k in metrics else '-'
-                      for _, k in columns]
-            rows.append(f'| `{work_dir.name}` | {boxes} | `{ckpt}` | '
-                        + ' | '.join(values) + f' | {best} | {last} |')
+            values = [f'{metrics[k] * scale:.1f}' if k in metrics else '-' for _, k in columns]
+            rows.append(
+                f'| `{work_dir.name}` | {boxes} | `{ckpt}` | '
+                + ' | '.join(values)
+                + f' | {best} | {last} |'
+            )
     if header is None:
         raise FileNotFoundError('no test runs found in ' + ', '.join(map(str, work_dirs)))
-    head = ('| run | boxes | checkpoint | ' + ' | '.join(header)
-            + ' | val best (epoch) | val last (epoch) |')
+    head = (
+        '| run | boxes | checkpoint | '
+        + ' | '.join(header)
+        + ' | val best (epoch) | val last (epoch) |'
+    )
     sep = '|---|---|---|' + '---:|' * len(header) + '---|---|'
     return '\n'.join([head, sep, *rows])
 

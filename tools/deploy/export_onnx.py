@@ -11,6 +11,7 @@ Example::
 
     python tools/deploy/export_onnx.py configs/hm2pn_w32_coco_256x192.py CKPT
 """
+
 import argparse
 import copy
 import sys
@@ -30,8 +31,7 @@ def main() -> int:
     args = parser.parse_args()
     try:
         model = load_model(args.config, args.checkpoint)
-        path = export_onnx(model, args.out) if args.out else cached_onnx(
-            model, args.checkpoint)
+        path = export_onnx(model, args.out) if args.out else cached_onnx(model, args.checkpoint)
     except (InferenceError, BackendUnavailableError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
@@ -43,15 +43,15 @@ def main() -> int:
     worst = 0.0
     for backend in ('onnxruntime', 'openvino'):
         try:
-            fast = accelerate(copy.deepcopy(model), backend,
-                              checkpoint=args.checkpoint)
+            fast = accelerate(copy.deepcopy(model), backend, checkpoint=args.checkpoint)
         except BackendUnavailableError as exc:
             print(f'{backend}: skipped ({exc})')
             continue
         diff = float((fast.extract_feat(crops)[0] - ref).abs().max())
         worst = max(worst, diff)
-        print(f'{backend}: heatmap max abs diff {diff:.2e} (heatmap max '
-              f'{float(ref.abs().max()):.3f})')
+        print(
+            f'{backend}: heatmap max abs diff {diff:.2e} (heatmap max {float(ref.abs().max()):.3f})'
+        )
     return 0 if worst <= args.tolerance else 1
 
 

@@ -5,6 +5,7 @@ Reference:
     Estimation Network With Hard Keypoint Mining", IEEE Transactions on
     Systems, Man, and Cybernetics: Systems 54(3), 2024.
 """
+
 from typing import Any
 
 from mmpose.models.backbones import HRNet
@@ -44,8 +45,8 @@ class HM2PNHRNet(HRNet):
             block = extra[stage].get('block')
             if block not in self.blocks_dict:
                 raise ValueError(
-                    f'HM2PNHRNet: invalid extra.{stage}.block={block!r}; '
-                    f'valid blocks are {valid}')
+                    f'HM2PNHRNet: invalid extra.{stage}.block={block!r}; valid blocks are {valid}'
+                )
         super().__init__(extra, **kwargs)
 
 

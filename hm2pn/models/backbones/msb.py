@@ -5,6 +5,7 @@ Reference:
     Estimation Network With Hard Keypoint Mining", IEEE Transactions on
     Systems, Man, and Cybernetics: Systems 54(3), 2024.
 """
+
 from typing import List, Optional
 
 import torch
@@ -64,24 +65,27 @@ class MSBottleneck(Bottleneck):
     #: Kernel sizes of the split convolutions, cycled over the splits.
     kernel_sizes = (3, 5)
 
-    def __init__(self,
-                 in_channels: int,
-                 out_channels: int,
-                 expansion: int = 4,
-                 stride: int = 1,
-                 dilation: int = 1,
-                 downsample: Optional[nn.Module] = None,
-                 style: str = 'pytorch',
-                 with_cp: bool = False,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = None,
-                 init_cfg: OptMultiConfig = None,
-                 num_splits: int = 8) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        expansion: int = 4,
+        stride: int = 1,
+        dilation: int = 1,
+        downsample: Optional[nn.Module] = None,
+        style: str = 'pytorch',
+        with_cp: bool = False,
+        conv_cfg: OptConfigType = None,
+        norm_cfg: OptConfigType = None,
+        init_cfg: OptMultiConfig = None,
+        num_splits: int = 8,
+    ) -> None:
         if stride != 1:
             raise ValueError(
                 f'{type(self).__name__} supports only stride=1, got '
                 f'stride={stride}; use it for stride-1 stages only (HRNet '
-                'stage1, ResNet layer1).')
+                'stage1, ResNet layer1).'
+            )
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
         super().__init__(
             in_channels,
@@ -94,11 +98,13 @@ class MSBottleneck(Bottleneck):
             with_cp=with_cp,
             conv_cfg=conv_cfg,
             norm_cfg=norm_cfg,
-            init_cfg=init_cfg)
+            init_cfg=init_cfg,
+        )
         if num_splits < 1 or self.mid_channels % num_splits != 0:
             raise ValueError(
                 f'num_splits={num_splits} must divide the middle channels '
-                f'{self.mid_channels} (out_channels // expansion).')
+                f'{self.mid_channels} (out_channels // expansion).'
+            )
         # The single 3x3 conv of the plain bottleneck is replaced below.
         del self.conv2
         delattr(self, self.norm2_name)
@@ -117,14 +123,17 @@ class MSBottleneck(Bottleneck):
                     dilation=dilation,
                     bias=False,
                     conv_cfg=conv_cfg,
-                    norm_cfg=norm_cfg))
+                    norm_cfg=norm_cfg,
+                )
+            )
 
     @property
     def norm2(self) -> nn.Module:
         """MSBottleneck has no ``norm2``; its split convs carry their BNs."""
         raise AttributeError(
             f'{type(self).__name__} has no norm2: the 3x3 conv2/norm2 of '
-            'Bottleneck are replaced by `split_convs`.')
+            'Bottleneck are replaced by `split_convs`.'
+        )
 
     def split_forward(self, x: Tensor) -> List[Tensor]:
         """Hierarchical split convolutions.

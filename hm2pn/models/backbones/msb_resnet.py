@@ -5,6 +5,7 @@ Reference:
     Estimation Network With Hard Keypoint Mining", IEEE Transactions on
     Systems, Man, and Cybernetics: Systems 54(3), 2024.
 """
+
 from typing import Any, Sequence
 
 from mmpose.models.backbones import ResNet
@@ -35,20 +36,20 @@ class MSBResNet(ResNet):
         W/4/2^i) for ``i`` in ``out_indices``.
     """
 
-    def __init__(self,
-                 depth: int,
-                 msb_stages: Sequence[bool] = (True, False, False, False),
-                 **kwargs: Any) -> None:
-        valid = [d for d, (block, _) in self.arch_settings.items()
-                 if issubclass(block, Bottleneck)]
+    def __init__(
+        self, depth: int, msb_stages: Sequence[bool] = (True, False, False, False), **kwargs: Any
+    ) -> None:
+        valid = [d for d, (block, _) in self.arch_settings.items() if issubclass(block, Bottleneck)]
         if depth not in valid:
-            raise ValueError(f'MSBResNet: invalid depth={depth}; valid depths '
-                             f'(bottleneck ResNets) are {valid}')
+            raise ValueError(
+                f'MSBResNet: invalid depth={depth}; valid depths (bottleneck ResNets) are {valid}'
+            )
         num_stages = kwargs.get('num_stages', 4)
         if len(msb_stages) != num_stages:
             raise ValueError(
                 f'MSBResNet: msb_stages={tuple(msb_stages)} needs one bool '
-                f'per stage (num_stages={num_stages})')
+                f'per stage (num_stages={num_stages})'
+            )
         # Read by make_res_layer(), which ResNet.__init__ calls; a plain tuple
         # may be set before nn.Module.__init__.
         self.msb_stages = tuple(bool(s) for s in msb_stages)

@@ -5,6 +5,7 @@ in Jiang, Tao, Hwang, Fang, "A Multiscale Coarse-to-Fine Human Pose
 Estimation Network With Hard Keypoint Mining", IEEE Transactions on Systems,
 Man, and Cybernetics: Systems 54(3), 2024.
 """
+
 import torch
 import torch.nn as nn
 from torch import Tensor
@@ -30,7 +31,8 @@ class ChannelAttention(nn.Module):
         self.mlp = nn.Sequential(
             nn.Conv2d(channels, self.hidden_channels, 1, bias=False),
             nn.ReLU(inplace=True),
-            nn.Conv2d(self.hidden_channels, channels, 1, bias=False))
+            nn.Conv2d(self.hidden_channels, channels, 1, bias=False),
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         """Return the channel attention map (B, K, 1, 1)."""
@@ -56,14 +58,11 @@ class SpatialAttention(nn.Module):
         super().__init__()
         if kernel_size % 2 != 1:
             raise ValueError(f'kernel_size must be odd, got {kernel_size}')
-        self.conv = nn.Conv2d(
-            2, 1, kernel_size, padding=kernel_size // 2, bias=False)
+        self.conv = nn.Conv2d(2, 1, kernel_size, padding=kernel_size // 2, bias=False)
 
     def forward(self, x: Tensor) -> Tensor:
         """Return the spatial attention map (B, 1, H, W)."""
-        pooled = torch.cat(
-            [x.mean(dim=1, keepdim=True),
-             x.amax(dim=1, keepdim=True)], dim=1)
+        pooled = torch.cat([x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)], dim=1)
         return torch.sigmoid(self.conv(pooled))
 
 
@@ -79,10 +78,7 @@ class CBAM(nn.Module):
         input: (B, K, H, W); output: (B, K, H, W).
     """
 
-    def __init__(self,
-                 channels: int,
-                 reduction: int = 16,
-                 spatial_kernel_size: int = 7) -> None:
+    def __init__(self, channels: int, reduction: int = 16, spatial_kernel_size: int = 7) -> None:
         super().__init__()
         self.channel_attention = ChannelAttention(channels, reduction)
         self.spatial_attention = SpatialAttention(spatial_kernel_size)

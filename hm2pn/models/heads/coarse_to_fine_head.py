@@ -5,6 +5,7 @@ Reference:
     Estimation Network With Hard Keypoint Mining", IEEE Transactions on
     Systems, Man, and Cybernetics: Systems 54(3), 2024.
 """
+
 from typing import Any, Optional, Tuple, Union
 
 import torch
@@ -49,12 +50,14 @@ class CoarseToFineHead(HeatmapHead):
         heatmaps (B, K, H, W).
     """
 
-    def __init__(self,
-                 in_channels: Union[int, Tuple[int, ...]],
-                 out_channels: int,
-                 finenet: Union[OptConfigType, bool] = None,
-                 fine_loss: OptConfigType = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        in_channels: Union[int, Tuple[int, ...]],
+        out_channels: int,
+        finenet: Union[OptConfigType, bool] = None,
+        fine_loss: OptConfigType = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(in_channels, out_channels, **kwargs)
         if finenet is None or finenet is True:
             finenet = dict(type='FineNet')
@@ -67,17 +70,18 @@ class CoarseToFineHead(HeatmapHead):
                 raise ValueError(
                     f'CoarseToFineHead: finenet.in_channels='
                     f'{finenet["in_channels"]} must equal out_channels='
-                    f'{out_channels} (FineNet refines the K heatmaps)')
+                    f'{out_channels} (FineNet refines the K heatmaps)'
+                )
             self.finenet = MODELS.build(finenet)
         else:
-            raise TypeError('CoarseToFineHead: finenet must be None, a config '
-                            f'dict or False, got {finenet!r}')
+            raise TypeError(
+                f'CoarseToFineHead: finenet must be None, a config dict or False, got {finenet!r}'
+            )
         if fine_loss is None:
             fine_loss = dict(type='HardKeypointMiningLoss')
         self.fine_loss_module = MODELS.build(fine_loss)
 
-    def forward_coarse_fine(self, feats: Tuple[Tensor]) -> Tuple[Tensor,
-                                                                 Tensor]:
+    def forward_coarse_fine(self, feats: Tuple[Tensor]) -> Tuple[Tensor, Tensor]:
         """Coarse and fine heatmaps.
 
         Args:
@@ -93,10 +97,12 @@ class CoarseToFineHead(HeatmapHead):
         """Fine heatmaps (B, K, H, W); used by the inherited ``predict``."""
         return self.forward_coarse_fine(feats)[1]
 
-    def loss(self,
-             feats: Tuple[Tensor],
-             batch_data_samples: OptSampleList,
-             train_cfg: Optional[ConfigType] = None) -> dict:
+    def loss(
+        self,
+        feats: Tuple[Tensor],
+        batch_data_samples: OptSampleList,
+        train_cfg: Optional[ConfigType] = None,
+    ) -> dict:
         """Coarse and fine losses (and ``acc_pose`` on the fine heatmaps).
 
         Args:
@@ -111,23 +117,21 @@ class CoarseToFineHead(HeatmapHead):
         """
         train_cfg = {} if train_cfg is None else train_cfg
         coarse, fine = self.forward_coarse_fine(feats)
-        gt_heatmaps = torch.stack(
-            [d.gt_fields.heatmaps for d in batch_data_samples])
-        keypoint_weights = torch.cat([
-            d.gt_instance_labels.keypoint_weights for d in batch_data_samples
-        ])
+        gt_heatmaps = torch.stack([d.gt_fields.heatmaps for d in batch_data_samples])
+        keypoint_weights = torch.cat(
+            [d.gt_instance_labels.keypoint_weights for d in batch_data_samples]
+        )
         losses = dict(
-            loss_kpt_coarse=self.loss_module(coarse, gt_heatmaps,
-                                             keypoint_weights),
-            loss_kpt_fine=self.fine_loss_module(fine, gt_heatmaps,
-                                                keypoint_weights))
+            loss_kpt_coarse=self.loss_module(coarse, gt_heatmaps, keypoint_weights),
+            loss_kpt_fine=self.fine_loss_module(fine, gt_heatmaps, keypoint_weights),
+        )
         if train_cfg.get('compute_acc', True):
             _, avg_acc, _ = pose_pck_accuracy(
                 output=to_numpy(fine),
                 target=to_numpy(gt_heatmaps),
-                mask=to_numpy(keypoint_weights) > 0)
-            losses['acc_pose'] = torch.tensor(
-                avg_acc, device=gt_heatmaps.device)
+                mask=to_numpy(keypoint_weights) > 0,
+            )
+            losses['acc_pose'] = torch.tensor(avg_acc, device=gt_heatmaps.device)
         return losses
 
 

@@ -5,6 +5,7 @@ Reference:
     Estimation Network With Hard Keypoint Mining", IEEE Transactions on
     Systems, Man, and Cybernetics: Systems 54(3), 2024.
 """
+
 import torch.nn as nn
 from mmcv.cnn import build_conv_layer, build_norm_layer
 from mmengine.model import BaseModule
@@ -33,22 +34,21 @@ class FineNetUnit(nn.Module):
         input: (B, K, H, W); output: (B, K, H, W).
     """
 
-    def __init__(self,
-                 channels: int,
-                 reduction: int = 16,
-                 spatial_kernel_size: int = 7,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = None) -> None:
+    def __init__(
+        self,
+        channels: int,
+        reduction: int = 16,
+        spatial_kernel_size: int = 7,
+        conv_cfg: OptConfigType = None,
+        norm_cfg: OptConfigType = None,
+    ) -> None:
         super().__init__()
         norm_cfg = dict(type='BN') if norm_cfg is None else norm_cfg
-        self.conv1 = build_conv_layer(conv_cfg, channels, channels, 1,
-                                      bias=False)
+        self.conv1 = build_conv_layer(conv_cfg, channels, channels, 1, bias=False)
         self.norm1 = build_norm_layer(norm_cfg, channels)[1]
-        self.conv2 = build_conv_layer(conv_cfg, channels, channels, 3,
-                                      padding=1, bias=False)
+        self.conv2 = build_conv_layer(conv_cfg, channels, channels, 3, padding=1, bias=False)
         self.norm2 = build_norm_layer(norm_cfg, channels)[1]
-        self.conv3 = build_conv_layer(conv_cfg, channels, channels, 1,
-                                      bias=False)
+        self.conv3 = build_conv_layer(conv_cfg, channels, channels, 1, bias=False)
         self.norm3 = build_norm_layer(norm_cfg, channels)[1]
         self.cbam = CBAM(channels, reduction, spatial_kernel_size)
         self.relu = nn.ReLU(inplace=True)
@@ -95,23 +95,28 @@ class FineNet(BaseModule):
         (B, K, H, W).
     """
 
-    def __init__(self,
-                 in_channels: int,
-                 num_units: int = 4,
-                 reduction: int = 16,
-                 spatial_kernel_size: int = 7,
-                 conv_cfg: OptConfigType = None,
-                 norm_cfg: OptConfigType = None,
-                 zero_init_residual: bool = False,
-                 init_cfg: OptMultiConfig = None) -> None:
+    def __init__(
+        self,
+        in_channels: int,
+        num_units: int = 4,
+        reduction: int = 16,
+        spatial_kernel_size: int = 7,
+        conv_cfg: OptConfigType = None,
+        norm_cfg: OptConfigType = None,
+        zero_init_residual: bool = False,
+        init_cfg: OptMultiConfig = None,
+    ) -> None:
         super().__init__(init_cfg=init_cfg)
         self.zero_init_residual = zero_init_residual
         if num_units < 0:
             raise ValueError(f'num_units must be >= 0, got {num_units}')
         self.in_channels = in_channels
-        self.units = nn.Sequential(*(
-            FineNetUnit(in_channels, reduction, spatial_kernel_size,
-                        conv_cfg, norm_cfg) for _ in range(num_units)))
+        self.units = nn.Sequential(
+            *(
+                FineNetUnit(in_channels, reduction, spatial_kernel_size, conv_cfg, norm_cfg)
+                for _ in range(num_units)
+            )
+        )
 
     def init_weights(self) -> None:
         """Reset all layers to PyTorch's default init, then apply
@@ -126,8 +131,7 @@ class FineNet(BaseModule):
         super().init_weights()
 
     def forward(self, x: Tensor) -> Tensor:
-        """Refine coarse heatmaps (B, K, H, W) -> fine heatmaps (B, K, H, W).
-        """
+        """Refine coarse heatmaps (B, K, H, W) -> fine heatmaps (B, K, H, W)."""
         return self.units(x)
 
 

@@ -1,4 +1,5 @@
 """Losses of hm2pn."""
+
 from .hkm_loss import HardKeypointMiningLoss
 
 __all__ = ['HardKeypointMiningLoss']

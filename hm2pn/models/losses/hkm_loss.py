@@ -5,6 +5,7 @@ Reference:
     Estimation Network With Hard Keypoint Mining", IEEE Transactions on
     Systems, Man, and Cybernetics: Systems 54(3), 2024.
 """
+
 from typing import Optional
 
 import torch
@@ -51,37 +52,44 @@ class HardKeypointMiningLoss(KeypointMSELoss):
 
     weightings = ('sigmoid', 'tanh')
 
-    def __init__(self,
-                 alpha: float = 150.,
-                 gamma: float = 1000.,
-                 weighting: str = 'sigmoid',
-                 use_target_weight: bool = False,
-                 detach_weight: bool = False,
-                 skip_empty_channel: bool = False,
-                 loss_weight: float = 1.) -> None:
+    def __init__(
+        self,
+        alpha: float = 150.0,
+        gamma: float = 1000.0,
+        weighting: str = 'sigmoid',
+        use_target_weight: bool = False,
+        detach_weight: bool = False,
+        skip_empty_channel: bool = False,
+        loss_weight: float = 1.0,
+    ) -> None:
         if weighting not in self.weightings:
-            raise ValueError(f'HardKeypointMiningLoss: invalid weighting='
-                             f'{weighting!r}; valid ones are '
-                             f'{list(self.weightings)}')
+            raise ValueError(
+                f'HardKeypointMiningLoss: invalid weighting='
+                f'{weighting!r}; valid ones are '
+                f'{list(self.weightings)}'
+            )
         super().__init__(
             use_target_weight=use_target_weight,
             skip_empty_channel=skip_empty_channel,
-            loss_weight=loss_weight)
+            loss_weight=loss_weight,
+        )
         self.alpha = alpha
         self.gamma = gamma
         self.weighting = weighting
         self.detach_weight = detach_weight
 
-    def keypoint_losses(self,
-                        output: Tensor,
-                        target: Tensor,
-                        target_weights: Optional[Tensor] = None,
-                        mask: Optional[Tensor] = None) -> Tensor:
+    def keypoint_losses(
+        self,
+        output: Tensor,
+        target: Tensor,
+        target_weights: Optional[Tensor] = None,
+        mask: Optional[Tensor] = None,
+    ) -> Tensor:
         """Per-keypoint losses ``l_bk`` of shape (B, K) (see class doc)."""
         if not self.use_target_weight:
             target_weights = None
         _mask = self._get_mask(target, target_weights, mask)
-        sq_err = (output - target)**2
+        sq_err = (output - target) ** 2
         if _mask is not None:
             sq_err = sq_err * _mask
         return 0.5 * sq_err.flatten(2).mean(dim=2)
@@ -89,17 +97,18 @@ class HardKeypointMiningLoss(KeypointMSELoss):
     def keypoint_weights(self, losses: Tensor) -> Tensor:
         """Weights ``w_bk`` (B, K) of the per-keypoint losses (B, K)."""
         if self.weighting == 'sigmoid':
-            weights = torch.sigmoid(
-                self.alpha * (losses - losses.mean(dim=1, keepdim=True)))
+            weights = torch.sigmoid(self.alpha * (losses - losses.mean(dim=1, keepdim=True)))
         else:
             weights = torch.tanh(self.gamma * losses / 2)
         return weights.detach() if self.detach_weight else weights
 
-    def forward(self,
-                output: Tensor,
-                target: Tensor,
-                target_weights: Optional[Tensor] = None,
-                mask: Optional[Tensor] = None) -> Tensor:
+    def forward(
+        self,
+        output: Tensor,
+        target: Tensor,
+        target_weights: Optional[Tensor] = None,
+        mask: Optional[Tensor] = None,
+    ) -> Tensor:
         """Compute the loss.
 
         Args:
