@@ -116,6 +116,7 @@ def test_missing_backend_package_names_it(monkeypatch):
 
 
 @pytest.mark.slow
+@HM2PN_FLIPS
 def test_image_demo_onnxruntime_matches_pytorch(coco_samples, tmp_path):
     ckpt = save_random_checkpoint(OVERFIT_CONFIG, tmp_path / 'hm2pn.pth')
     out = {}
