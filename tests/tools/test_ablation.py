@@ -1,7 +1,9 @@
 """tools/analysis/ablation.py: the report's statistics on hand-made results
-(unit), and a tiny real study (slow): 2 configs x 2 seeds, a few iterations
-on 8 LSP images, skipping finished runs and resuming an interrupted one."""
+and the kept run records (unit), and a tiny real study (slow): 2 configs x 1
+seed, a few iterations on 8 LSP images, resuming an interrupted run and
+skipping the runs kept in ``--results`` in a fresh work dir."""
 
+import argparse
 import importlib.util
 import json
 import os
@@ -87,8 +89,57 @@ def test_helpers():
     assert not ablation.has_finenet(str(REPO / 'configs/study/lsp_hkm-coarse_128x96.py'), [])
 
 
+HRNET_LSP = str(REPO / 'configs/lsp/hrnet_lsp_128x96.py')
+
+
+@pytest.mark.unit
+def test_recipe_digest_ignores_paths_not_recipe():
+    base = ablation.recipe_digest(HRNET_LSP, ['randomness.seed=0'])
+    assert base == ablation.recipe_digest(HRNET_LSP, ['randomness.seed=0'])
+    assert base == ablation.recipe_digest(
+        HRNET_LSP,
+        ['randomness.seed=0', 'train_dataloader.dataset.ann_file=/elsewhere/lsp_train.json'],
+    )
+    assert base != ablation.recipe_digest(HRNET_LSP, ['randomness.seed=1'])
+    assert base != ablation.recipe_digest(
+        HRNET_LSP, ['randomness.seed=0', 'optim_wrapper.optimizer.lr=0.002']
+    )
+
+
+class Ran(Exception):
+    """Raised instead of running a tool."""
+
+
+@pytest.mark.unit
+def test_kept_records_skip_matching_and_rerun_changed(tmp_path, monkeypatch):
+    def no_tools(cmd, log_file):
+        raise Ran(cmd[1])
+
+    monkeypatch.setattr(ablation, 'execute', no_tools)
+    kept = tmp_path / 'kept'
+    args = argparse.Namespace(results=kept, epochs=2, cfg_options=None, launcher='none', gpus=1)
+    options = ['randomness.seed=3', *ablation.epoch_options(2)]
+    record = dict(
+        config=HRNET_LSP,
+        seed=3,
+        recipe=ablation.recipe_digest(HRNET_LSP, options),
+        fine={'lsp/PCK': 0.5},
+    )
+    kept_file = ablation.record_file(kept, HRNET_LSP, 3)
+    kept_file.parent.mkdir(parents=True)
+    kept_file.write_text(json.dumps(record))
+    # recorded with the same recipe: skipped, nothing run, even in a new work dir
+    assert ablation.run_one(HRNET_LSP, 3, tmp_path / 'work/seed3', args, 29500) == record
+    results = ablation.load_results(tmp_path / 'work', ['hrnet_lsp_128x96'], kept)
+    assert results == {'hrnet_lsp_128x96': {3: {'lsp/PCK': 0.5}}}
+    # the config changed since (here: the budget): trained again
+    args.epochs = 3
+    with pytest.raises(Ran, match='train.py'):
+        ablation.run_one(HRNET_LSP, 3, tmp_path / 'work/seed3', args, 29500)
+
+
 @pytest.mark.slow
-@pytest.mark.timeout(3600)  # 14 tool processes: ~6 min idle, ~25 min busy
+@pytest.mark.timeout(3600)  # 7 tool processes: ~3 min idle, ~12 min busy
 def test_tiny_study_skips_and_resumes(tmp_path):
     lsp = SHARED_DATA / 'lsp'
     if not (lsp / 'joints.mat').is_file():
@@ -122,6 +173,7 @@ def test_tiny_study_skips_and_resumes(tmp_path):
         check=True,
     )
     work = tmp_path / 'study'
+    kept = tmp_path / 'kept'
     cmd = [
         sys.executable,
         'tools/analysis/ablation.py',
@@ -129,11 +181,12 @@ def test_tiny_study_skips_and_resumes(tmp_path):
         'configs/lsp/hm2pn_lsp_128x96.py',
         '--seeds',
         '0',
-        '1',
         '--epochs',
         '1',
         '--work-dir',
         str(work),
+        '--results',
+        str(kept),
         '--cfg-options',
         'train_dataloader.batch_size=4',
         'val_dataloader.batch_size=8',
@@ -147,20 +200,30 @@ def test_tiny_study_skips_and_resumes(tmp_path):
 
     study()
     runs = sorted(work.glob('*/seed*/metrics.json'))
-    assert len(runs) == 4
-    record = json.loads((work / 'hm2pn_lsp_128x96/seed1/metrics.json').read_text())
+    assert len(runs) == 2
+    assert sorted(p.relative_to(kept).as_posix() for p in kept.glob('*/*.json')) == [
+        'hm2pn_lsp_128x96/seed0.json',
+        'hrnet_lsp_128x96/seed0.json',
+    ]
+    record = json.loads((kept / 'hm2pn_lsp_128x96/seed0.json').read_text())
     assert 'lsp/PCK/head_top' in record['fine'] and 'coco/AP' in record['fine']
-    assert 'coarse' in record
+    assert 'coarse' in record and len(record['recipe']) == 12 and record['commit']
     assert 'coarse' not in json.loads((work / 'hrnet_lsp_128x96/seed0/metrics.json').read_text())
-    # interrupted after training: metrics and train marker gone, checkpoint
-    # kept -> resumed (--resume) and evaluated; the others are skipped
-    run = work / 'hrnet_lsp_128x96/seed1'
+    # interrupted after training: metrics, record and train marker gone,
+    # checkpoint kept -> resumed (--resume) and evaluated; the other skipped
+    run = work / 'hrnet_lsp_128x96/seed0'
     (run / 'metrics.json').unlink()
     (run / 'train_done.json').unlink()
+    (kept / 'hrnet_lsp_128x96/seed0.json').unlink()
     out = study()
-    assert out.count('done already') == 3
+    assert out.count('done already') == 1
     assert 'training (resuming)' in out
     assert json.loads((run / 'train_done.json').read_text())['resumed']
+    assert (kept / 'hrnet_lsp_128x96/seed0.json').is_file()
+    # a fresh clone: no work dir, only the kept records -> nothing runs
+    shutil.rmtree(work)
+    out = study()
+    assert out.count('done already') == 2 and 'training' not in out
     table = (work / 'study.md').read_text()
     assert 'hm2pn_lsp_128x96 [coarse]' in table
     assert '| head_top |' in table

@@ -16,32 +16,54 @@ For each seed, then each config (so paired results arrive early), one run in
    FineNet (``CoarseToFineHead``) are evaluated a second time decoding the
    coarse heatmaps (``model.head.finenet=False``), reported as
    ``<name> [coarse]``;
-3. writes ``metrics.json``.
+3. writes ``metrics.json``, and with ``--results DIR`` a copy of the
+   record (metrics, options, recipe digest, commit, machine) in
+   ``DIR/<config name>/seed<S>.json``. That folder is meant to be committed:
+   a study continued on another machine (or in a fresh clone) skips the runs
+   recorded there whose recipe digest still matches, and reruns those whose
+   config changed since.
 
 Then (and with ``--report-only`` alone) it writes ``WORK_DIR/study.md``:
 per metric, mean +- std over seeds per config and the paired difference to
 the baseline (the first config, or ``--baseline``) over the seeds both have,
 with its standard error (std of the differences / sqrt(n)); the fine - coarse
 decoding difference of the same checkpoints; per-joint rows when the metric
-reports them (``<prefix>/PCK/<joint>``); and ``WORK_DIR/study.png``.
+reports them (``<prefix>/PCK/<joint>``); and ``WORK_DIR/study.png``. The
+report reads the runs of ``WORK_DIR`` and of ``--results``.
 
 ``--launcher pytorch --gpus N`` trains and tests each run with
 ``torch.distributed.run`` on N processes (one per GPU).
 """
 
 import argparse
+import hashlib
 import json
 import math
 import os
+import platform
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_METRICS = ('PCK', 'PCK_occluded', 'PCK_visible', 'coco/AP')
 COARSE = ' [coarse]'
+# what a run's result depends on: the digest covers these resolved config keys
+RECIPE_KEYS = (
+    'model',
+    'codec',
+    'train_dataloader',
+    'optim_wrapper',
+    'param_scheduler',
+    'train_cfg',
+    'randomness',
+    'custom_hooks',
+    'val_evaluator',
+)
+# machine-specific paths, left out of the digest
+PATH_KEYS = frozenset({'data_root', 'ann_file', 'data_prefix', 'bbox_file', 'img_prefix'})
 
 
 # ---------------------------------------------------------------- running
@@ -82,8 +104,8 @@ def tool_command(tool: str, args: Sequence[str], launcher: str, gpus: int, port:
     ]
 
 
-def has_finenet(config: str, options: Sequence[str]) -> bool:
-    """Whether the config's head is a ``CoarseToFineHead`` with a FineNet."""
+def load_config(config: str, options: Sequence[str]) -> Any:
+    """The config with ``--cfg-options``-style ``options`` merged."""
     from mmengine.config import Config, DictAction
 
     cfg = Config.fromfile(config)
@@ -91,8 +113,66 @@ def has_finenet(config: str, options: Sequence[str]) -> bool:
         parser = argparse.ArgumentParser()
         parser.add_argument('--o', nargs='+', action=DictAction)
         cfg.merge_from_dict(parser.parse_args(['--o', *options]).o)
-    head = cfg.model.get('head', {})
+    return cfg
+
+
+def has_finenet(config: str, options: Sequence[str]) -> bool:
+    """Whether the config's head is a ``CoarseToFineHead`` with a FineNet."""
+    head = load_config(config, options).model.get('head', {})
     return head.get('type') == 'CoarseToFineHead' and head.get('finenet', None) is not False
+
+
+def _without_paths(value: Any) -> Any:
+    """``value`` with the machine-specific path keys removed, recursively."""
+    if isinstance(value, dict):
+        return {k: _without_paths(v) for k, v in value.items() if k not in PATH_KEYS}
+    if isinstance(value, (list, tuple)):
+        return [_without_paths(v) for v in value]
+    return value
+
+
+def recipe_digest(config: str, options: Sequence[str]) -> str:
+    """Digest (12 hex digits) of what a run's result depends on.
+
+    The resolved model, codec, training data pipeline, optimiser, schedule,
+    hooks and evaluator of ``config`` with ``options`` merged, without data
+    paths, so the same run on another machine has the same digest and a
+    changed config file a different one.
+    """
+    cfg = load_config(config, options).to_dict()
+    recipe = _without_paths({k: cfg.get(k) for k in RECIPE_KEYS})
+    text = json.dumps(
+        recipe, sort_keys=True, default=lambda o: getattr(o, '__qualname__', type(o).__name__)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def provenance() -> Dict[str, Any]:
+    """Where and with what a run was made (commit, machine, versions)."""
+    import torch
+
+    try:
+        commit = subprocess.run(
+            ['git', 'rev-parse', '--short', 'HEAD'],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = 'unknown'
+    return dict(
+        commit=commit,
+        finished=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
+        machine=f'{platform.machine()} {os.cpu_count()} cpus',
+        torch=torch.__version__,
+        omp_num_threads=os.environ.get('OMP_NUM_THREADS', 'unset'),
+    )
+
+
+def record_file(results: Path, config: str, seed: int) -> Path:
+    """Where ``--results`` keeps the record of one config x seed."""
+    return results / run_name(config) / f'seed{seed}.json'
 
 
 def read_test_metrics(eval_dir: Path) -> Dict[str, float]:
@@ -124,11 +204,27 @@ def execute(cmd: List[str], log_file: Path) -> None:
 
 def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, port: int) -> Dict:
     """Train (or resume), evaluate and record one config x seed."""
-    done = run_dir / 'metrics.json'
-    if done.is_file():
-        print(f'  done already: {done}', flush=True)
-        return json.loads(done.read_text())
     options = [f'randomness.seed={seed}', *epoch_options(args.epochs), *(args.cfg_options or [])]
+    digest = recipe_digest(config, options)
+    kept = record_file(args.results, config, seed) if args.results else None
+    if kept is not None and kept.is_file():
+        record = json.loads(kept.read_text())
+        if record.get('recipe') == digest:
+            print(f'  done already: {kept}', flush=True)
+            return record
+        print(
+            f'  {kept} was made with recipe {record.get("recipe")}, the config now gives '
+            f'{digest}: running again',
+            flush=True,
+        )
+    done = run_dir / 'metrics.json'
+    if done.is_file() and json.loads(done.read_text()).get('recipe', digest) == digest:
+        print(f'  done already: {done}', flush=True)
+        record = json.loads(done.read_text())
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(json.dumps(record, indent=1))
+        return record
     log_file = run_dir / 'study_run.log'
     train_done = run_dir / 'train_done.json'
     if not train_done.is_file():
@@ -166,9 +262,11 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
     record = dict(
         config=config,
         seed=seed,
+        recipe=digest,
         checkpoint=info['checkpoint'],
         train_seconds=info['seconds'],
         options=options,
+        **provenance(),
     )
     for kind, opts in evals.items():
         eval_dir = run_dir / f'eval_{kind}'
@@ -185,16 +283,24 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
         )
         record[kind] = read_test_metrics(eval_dir)
     done.write_text(json.dumps(record, indent=1))
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(record, indent=1))
     return record
 
 
 # ---------------------------------------------------------------- report
-def load_results(work_dir: Path, names: Sequence[str]) -> Dict[str, Dict[int, Dict[str, float]]]:
-    """``{name: {seed: metrics}}`` of the finished runs (coarse decodings as
-    ``name [coarse]``)."""
+def load_results(
+    work_dir: Path, names: Sequence[str], kept: Optional[Path] = None
+) -> Dict[str, Dict[int, Dict[str, float]]]:
+    """``{name: {seed: metrics}}`` of the finished runs in ``work_dir`` and
+    the records in ``kept`` (which win), coarse decodings as ``name [coarse]``."""
     results: Dict[str, Dict[int, Dict[str, float]]] = {}
     for name in names:
-        for done in sorted((work_dir / name).glob('seed*/metrics.json')):
+        files = sorted((work_dir / name).glob('seed*/metrics.json'))
+        if kept is not None:
+            files += sorted((kept / name).glob('seed*.json'))
+        for done in files:
             record = json.loads(done.read_text())
             seed = int(record['seed'])
             results.setdefault(name, {})[seed] = record['fine']
@@ -398,10 +504,15 @@ def plot(
 
 
 def write_report(
-    work_dir: Path, names: Sequence[str], baseline: str, metrics: Sequence[str], out_md: Path
+    work_dir: Path,
+    names: Sequence[str],
+    baseline: str,
+    metrics: Sequence[str],
+    out_md: Path,
+    kept: Optional[Path] = None,
 ) -> str:
     """Write the Markdown report and the plot; return the Markdown."""
-    results = load_results(work_dir, names)
+    results = load_results(work_dir, names, kept)
     all_names = [x for n in names for x in (n, n + COARSE)]
     present = [m for m in metrics if any(metric_values(results, n, m) for n in results)]
     lines = [
@@ -447,6 +558,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='study folder (runs, study.md, study.png)',
     )
     parser.add_argument(
+        '--results',
+        type=Path,
+        help='folder of run records to keep (commit it): written after each run, '
+        'read to skip runs recorded with the same recipe and for the report',
+    )
+    parser.add_argument(
         '--baseline', help='config (name or file) the differences are taken to (default: the first)'
     )
     parser.add_argument(
@@ -488,6 +605,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if baseline not in names:
         raise SystemExit(f'error: --baseline {args.baseline} is not one of the configs {names}')
     work_dir = args.work_dir.resolve()
+    if args.results is not None:
+        args.results = args.results.resolve()
     failures = []
     if not args.report_only:
         port = 29500 + os.getpid() % 1000
@@ -501,8 +620,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         raise SystemExit(f'error: {exc}') from exc
                     print(f'  FAILED: {exc}', flush=True)
                     failures.append(f'{name} seed {seed}')
-                write_report(work_dir, names, baseline, args.metrics, work_dir / 'study.md')
-    print(write_report(work_dir, names, baseline, args.metrics, work_dir / 'study.md'))
+                write_report(
+                    work_dir, names, baseline, args.metrics, work_dir / 'study.md', args.results
+                )
+    print(
+        write_report(work_dir, names, baseline, args.metrics, work_dir / 'study.md', args.results)
+    )
     print(f'\nreport: {work_dir / "study.md"}')
     if failures:
         print(f'failed runs: {failures}')
