@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -136,6 +137,52 @@ def test_kept_records_skip_matching_and_rerun_changed(tmp_path, monkeypatch):
     args.epochs = 3
     with pytest.raises(Ran, match='train.py'):
         ablation.run_one(HRNET_LSP, 3, tmp_path / 'work/seed3', args, 29500)
+
+
+@pytest.mark.unit
+def test_fine_tune_config_pretrains_first_with_the_same_seed(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_tools(cmd, log_file):
+        """Stand-in for tools/train.py (a checkpoint) and tools/test.py (metrics)."""
+        calls.append(cmd)
+        work = Path(cmd[cmd.index('--work-dir') + 1])
+        work.mkdir(parents=True, exist_ok=True)
+        if Path(cmd[1]).stem == 'train':
+            (work / 'epoch_1.pth').write_text('weights')
+            (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
+        else:
+            (work / 'run').mkdir(exist_ok=True)
+            (work / 'run' / 'run.json').write_text(json.dumps({'lsp/PCK': 0.5}))
+
+    monkeypatch.setattr(ablation, 'execute', fake_tools)
+    monkeypatch.chdir(REPO)  # study_pretrain is relative to the repository
+    ft = str(REPO / 'configs/study/lsp-ft_hrnet_128x96.py')
+    args = argparse.Namespace(
+        results=tmp_path / 'kept', epochs=2, cfg_options=None, launcher='none', gpus=1
+    )
+    work = tmp_path / 'work'
+    record = ablation.run_one(ft, 1, work / 'lsp-ft_hrnet_128x96/seed1', args, 29500)
+    trains = [c for c in calls if Path(c[1]).stem == 'train']
+    assert [Path(c[2]).name for c in trains] == ['synth_hrnet_128x96.py', 'lsp-ft_hrnet_128x96.py']
+    pre_ckpt = str(work / 'pretrain/synth_hrnet_128x96/seed1/epoch_1.pth')
+    # the pretrain run: its own budget (no epoch override), the same seed
+    assert 'randomness.seed=1' in trains[0] and 'train_cfg.max_epochs=2' not in trains[0]
+    assert f'load_from={pre_ckpt}' in trains[1] and 'train_cfg.max_epochs=2' in trains[1]
+    assert record['pretrained'] == pre_ckpt
+    assert (tmp_path / 'kept/pretrain/synth_hrnet_128x96/seed1.json').is_file()
+    assert record['recipe'] != ablation.recipe_digest(
+        str(REPO / 'configs/lsp/hrnet_lsp_128x96.py'), record['options']
+    )
+    # resumed fine-tune: the pretrained checkpoint is reused, not retrained
+    calls.clear()
+    (work / 'lsp-ft_hrnet_128x96/seed1/train_done.json').unlink()
+    (work / 'lsp-ft_hrnet_128x96/seed1/metrics.json').unlink()
+    (tmp_path / 'kept/lsp-ft_hrnet_128x96/seed1.json').unlink()
+    ablation.run_one(ft, 1, work / 'lsp-ft_hrnet_128x96/seed1', args, 29500)
+    assert [Path(c[2]).name for c in calls if Path(c[1]).stem == 'train'] == [
+        'lsp-ft_hrnet_128x96.py'
+    ]
 
 
 @pytest.mark.slow

@@ -31,6 +31,13 @@ decoding difference of the same checkpoints; per-joint rows when the metric
 reports them (``<prefix>/PCK/<joint>``); and ``WORK_DIR/study.png``. The
 report reads the runs of ``WORK_DIR`` and of ``--results``.
 
+Pretrain-then-fine-tune: a config that sets ``study_pretrain = '<config>'``
+starts from the final checkpoint of that config trained with the same seed
+(its own budget, ``WORK_DIR/pretrain/<name>/seed<S>/``, trained and
+evaluated first when missing, recorded in ``--results``'s ``pretrain/``);
+``load_from`` skips the layers whose shapes differ (e.g. another number of
+keypoints), so the backbone transfers and the heatmap layers start afresh.
+
 ``--launcher pytorch --gpus N`` trains and tests each run with
 ``torch.distributed.run`` on N processes (one per GPU).
 """
@@ -141,6 +148,9 @@ def recipe_digest(config: str, options: Sequence[str]) -> str:
     """
     cfg = load_config(config, options).to_dict()
     recipe = _without_paths({k: cfg.get(k) for k in RECIPE_KEYS})
+    if cfg.get('study_pretrain'):
+        seeds = [o for o in options if o.startswith('randomness.seed=')]
+        recipe['study_pretrain'] = recipe_digest(cfg['study_pretrain'], seeds)
     text = json.dumps(
         recipe, sort_keys=True, default=lambda o: getattr(o, '__qualname__', type(o).__name__)
     )
@@ -202,6 +212,39 @@ def execute(cmd: List[str], log_file: Path) -> None:
         raise RuntimeError(f'{" ".join(cmd[:4])} ... exited with {proc.returncode}; see {log_file}')
 
 
+def pretrained_checkpoint(
+    config: str, seed: int, work_dir: Path, args: argparse.Namespace, port: int
+) -> Optional[str]:
+    """Checkpoint of ``config``'s ``study_pretrain`` run with ``seed``.
+
+    Trained (with the pretrain config's own budget and options) and
+    evaluated when its checkpoint is not in ``work_dir/pretrain`` (e.g. in a
+    fresh clone, where only its record was kept). ``None`` for a config
+    without ``study_pretrain``.
+    """
+    pretrain = load_config(config, []).get('study_pretrain')
+    if not pretrain:
+        return None
+    if not Path(pretrain).is_file():
+        raise SystemExit(f'error: {config}: study_pretrain {pretrain} does not exist')
+    run_dir = work_dir / 'pretrain' / run_name(pretrain) / f'seed{seed}'
+    train_done = run_dir / 'train_done.json'
+    if train_done.is_file() and Path(json.loads(train_done.read_text())['checkpoint']).is_file():
+        return json.loads(train_done.read_text())['checkpoint']
+    for stale in (train_done, run_dir / 'metrics.json'):
+        stale.unlink(missing_ok=True)
+    print(f'  pretraining {run_name(pretrain)} seed {seed} first', flush=True)
+    results = args.results / 'pretrain' if args.results else None
+    pre_args = argparse.Namespace(**{**vars(args), 'epochs': None, 'cfg_options': None})
+    pre_args.results = None  # the record may exist without its checkpoint
+    record = run_one(pretrain, seed, run_dir, pre_args, port)
+    if results is not None:
+        kept = record_file(results, pretrain, seed)
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(record, indent=1))
+    return record['checkpoint']
+
+
 def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, port: int) -> Dict:
     """Train (or resume), evaluate and record one config x seed."""
     options = [f'randomness.seed={seed}', *epoch_options(args.epochs), *(args.cfg_options or [])]
@@ -227,7 +270,9 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
         return record
     log_file = run_dir / 'study_run.log'
     train_done = run_dir / 'train_done.json'
+    pretrained = None
     if not train_done.is_file():
+        pretrained = pretrained_checkpoint(config, seed, run_dir.parents[1], args, port)
         resume = (run_dir / 'last_checkpoint').is_file()
         print(
             f'  training ({"resuming" if resume else "from scratch"}), log {log_file}', flush=True
@@ -244,6 +289,7 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
                     *(['--resume'] if resume else []),
                     '--cfg-options',
                     *options,
+                    *([f'load_from={pretrained}'] if pretrained else []),
                 ],
                 args.launcher,
                 args.gpus,
@@ -253,7 +299,14 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
         )
         ckpt = (run_dir / 'last_checkpoint').read_text().strip()
         train_done.write_text(
-            json.dumps(dict(checkpoint=ckpt, seconds=round(time.time() - start, 1), resumed=resume))
+            json.dumps(
+                dict(
+                    checkpoint=ckpt,
+                    seconds=round(time.time() - start, 1),
+                    resumed=resume,
+                    pretrained=pretrained,
+                )
+            )
         )
     info = json.loads(train_done.read_text())
     evals = {'fine': options}
@@ -264,6 +317,7 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
         seed=seed,
         recipe=digest,
         checkpoint=info['checkpoint'],
+        pretrained=info.get('pretrained'),
         train_seconds=info['seconds'],
         options=options,
         **provenance(),
