@@ -6,6 +6,7 @@ helper functions.
 """
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -32,6 +33,14 @@ COCO_METRIC_KEYS = (
     'coco/AR (L)',
 )
 SMOKE_CONFIG = 'configs/smoke/hrnet_tiny_coco_96x64.py'
+
+
+def free_port() -> str:
+    """A TCP port free on this machine now, for ``torch.distributed``'s master
+    (tests run in parallel workers, so no fixed or pid-derived port)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return str(sock.getsockname()[1])
 
 
 def run_tool(

@@ -14,7 +14,7 @@ from typing import List
 import pytest
 
 from hm2pn.evaluation.test_dev import SERVER_FIELDS
-from tests.utils import REPO
+from tests.utils import REPO, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -83,7 +83,7 @@ def test_reproduce_guide_on_coco_samples(coco_samples, tmp_path):
         HM2PN_DATA=str(data),
         OMP_NUM_THREADS='1',
         PYTHON=sys.executable,
-        PORT=str(29500 + os.getpid() % 1000),
+        PORT=free_port(),
     )
     work = tmp_path / 'work_dirs' / 'hm2pn_w32_coco_256x192'
     run(

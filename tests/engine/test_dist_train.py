@@ -1,12 +1,11 @@
 """Two-process DDP training on CPU (gloo) through tools/dist_train.sh."""
 
 import json
-import os
 import sys
 
 import pytest
 
-from tests.utils import REPO, SMOKE_CONFIG, read_scalars, run_tool
+from tests.utils import REPO, SMOKE_CONFIG, free_port, read_scalars, run_tool
 
 # 2-process DDP runs through tools/dist_train.sh (minutes)
 pytestmark = [pytest.mark.e2e]
@@ -34,7 +33,7 @@ def test_dist_train_two_ranks(coco_samples, tmp_path):
             '--work-dir',
             str(tmp_path / 'work'),
         ],
-        env=dict(PYTHON=sys.executable, PORT=str(29500 + os.getpid() % 1000), OMP_NUM_THREADS='1'),
+        env=dict(PYTHON=sys.executable, PORT=free_port(), OMP_NUM_THREADS='1'),
     )
     log_file = next((tmp_path / 'work').glob('*/*.log'))
     log = log_file.read_text() + proc.stdout
@@ -91,9 +90,7 @@ custom_hooks = [*_base_.custom_hooks, dict(type='BNEvalHook'),
         else:
             run_tool(
                 ['bash', str(REPO / 'tools' / 'dist_train.sh'), args[0], '2', *args[1:]],
-                env=dict(
-                    PYTHON=sys.executable, OMP_NUM_THREADS='1', PORT=str(29600 + os.getpid() % 1000)
-                ),
+                env=dict(PYTHON=sys.executable, OMP_NUM_THREADS='1', PORT=free_port()),
             )
         runs[name] = out
     single = json.loads((runs['single'] / 'losses_rank0.json').read_text())
