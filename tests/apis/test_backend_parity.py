@@ -226,7 +226,7 @@ def test_missing_backend_package_names_it(monkeypatch):
     monkeypatch.setitem(sys.modules, 'openvino', None)  # import fails
     with pytest.raises(BackendUnavailableError, match='pip install openvino.*requirements/runtime'):
         backends.require('openvino')
-    with pytest.raises(ValueError, match='needs --backend onnxruntime or openvino'):
+    with pytest.raises(ValueError, match='int8 needs --backend onnxruntime'):
         accelerate(torch.nn.Module(), 'pytorch', 'int8')
 
 
