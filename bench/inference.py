@@ -35,6 +35,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from hm2pn.apis import (  # noqa: E402
     accelerate,
     build_visualizer,
+    calibration_crops,
     draw,
     estimate,
     file_boxes,
@@ -158,9 +159,13 @@ def bench_model(name: str, config: str, ckpt: Optional[str], args) -> list:
     gflop = crop_gflop(base)
     w, h = base.head.decoder.input_size
     crops = torch.randn(args.batch, 3, h, w)
-    calib = record_crops(
-        base, [read_image(p) for p in paths], [boxes(p, read_image(p)) for p in paths]
-    )
+    if args.calib_ann:  # int8 calibration: training crops, else the benchmark's own crops
+        calib = calibration_crops(base, args.calib_ann, args.calib_img_dir, args.calib_num)
+    else:
+        calib = record_crops(
+            base, [read_image(p) for p in paths], [boxes(p, read_image(p)) for p in paths]
+        )
+    print(f'{name}: int8 calibrated on {len(calib)} crops of {args.calib_ann or DATA}')
     persons = sum(len(boxes(p, read_image(p))) for p in paths)
     rows, ref = [], None
     for backend, precision in VARIANTS:
@@ -242,12 +247,16 @@ def main() -> None:
     parser.add_argument('--backends', nargs='+', default=['pytorch', 'onnxruntime', 'openvino'])
     parser.add_argument('--precisions', nargs='+', default=['fp32', 'bf16', 'int8'])
     parser.add_argument('--bbox-thr', type=float, default=0.5)
+    parser.add_argument('--calib-ann', help='int8: COCO keypoint file of training images')
+    parser.add_argument('--calib-img-dir', help='int8: folder of the --calib-ann images')
+    parser.add_argument('--calib-num', type=int, default=300)
     parser.add_argument(
         '--ap', action='store_true', help='COCO AP per row (needs trained checkpoints)'
     )
     parser.add_argument('--work-dir', default='work_dirs/bench_inference')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)  # as the demos and training do
     os.makedirs(args.work_dir, exist_ok=True)
     rows = []
     for spec in args.model:

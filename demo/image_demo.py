@@ -48,7 +48,7 @@ def main() -> int:
     args = parser.parse_args()
     try:
         paths = list_images(args.input)
-        model, boxes, visualizer = build(args, tuple(paths))
+        model, boxes, visualizer = build(args)
     except (ValueError, BackendUnavailableError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
@@ -63,18 +63,10 @@ def main() -> int:
             continue
         stem = osp.join(args.out_dir, osp.splitext(osp.basename(path))[0])
         cv2.imwrite(stem + '.jpg', draw(visualizer, image, sample, args.kpt_thr, not args.no_bbox))
+        result = dict(image=path, width=image.shape[1], height=image.shape[0])
+        result.update(keypoint_names=keypoint_names(model), persons=records(sample))
         with open(stem + '.json', 'w') as f:
-            json.dump(
-                dict(
-                    image=path,
-                    width=image.shape[1],
-                    height=image.shape[0],
-                    keypoint_names=keypoint_names(model),
-                    persons=records(sample),
-                ),
-                f,
-                indent=1,
-            )
+            json.dump(result, f, indent=1)
     print(f'{len(paths) - len(errors)} of {len(paths)} images done, results in {args.out_dir}')
     for line in errors:
         print(f'error: {line}', file=sys.stderr)

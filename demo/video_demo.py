@@ -34,9 +34,7 @@ def main() -> int:
     cap = cv2.VideoCapture(args.video)
     try:
         if not cap.isOpened():
-            raise ValueError(
-                f'{args.video}: cannot open this video (missing, corrupt or unsupported codec)'
-            )
+            raise ValueError(f'{args.video}: cannot open this video (missing, corrupt, codec?)')
         model, boxes, visualizer = build(args)
     except (ValueError, BackendUnavailableError) as exc:
         print(f'error: {exc}', file=sys.stderr)
@@ -54,9 +52,8 @@ def main() -> int:
         sample = estimate(model, frame, boxes(f'{args.video}#{index}', frame))
         drawn = draw(visualizer, frame, sample, args.kpt_thr, not args.no_bbox)
         if writer is None:
-            writer = cv2.VideoWriter(
-                args.out, cv2.VideoWriter_fourcc(*'mp4v'), fps, drawn.shape[1::-1]
-            )
+            fourcc = cv2.VideoWriter_fourcc(*'mp4v')
+            writer = cv2.VideoWriter(args.out, fourcc, fps, drawn.shape[1::-1])
         writer.write(drawn)
         frames.append(dict(frame=index, persons=records(sample)))
     cap.release()
@@ -64,10 +61,9 @@ def main() -> int:
         print(f'error: {args.video}: no frame could be read', file=sys.stderr)
         return 2
     writer.release()
+    result = dict(video=args.video, fps=fps, frames=frames, keypoint_names=keypoint_names(model))
     with open(osp.splitext(args.out)[0] + '.json', 'w') as f:
-        json.dump(
-            dict(video=args.video, fps=fps, frames=frames, keypoint_names=keypoint_names(model)), f
-        )
+        json.dump(result, f)
     print(f'{len(frames)} frames written to {args.out}')
     return 0
 

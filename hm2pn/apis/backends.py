@@ -3,8 +3,8 @@
 Only the network (normalised crops (B, 3, H, W) -> heatmaps (B, K, h, w),
 dynamic batch) leaves PyTorch: :func:`accelerate` replaces the model's
 ``extract_feat`` by the backend and its head's ``forward`` by a pass-through,
-so MMPose's own ``inference_topdown`` still crops, normalises, runs the flip
-test and decodes. The ONNX file is exported once and cached next to the
+so MMPose's ``inference_topdown`` still crops, normalises, runs the flip test
+and decodes. The ONNX file is exported once and cached next to the
 checkpoint, named by a hash of the weights and the model config.
 """
 
@@ -14,11 +14,13 @@ import json
 import os
 import os.path as osp
 import warnings
-from typing import Callable, List, Optional, Tuple
+from typing import List, Optional
 
 import numpy as np
 import torch
 from torch import Tensor, nn
+
+from .inference import InferenceError, read_image, read_json
 
 BACKENDS = ('pytorch', 'onnxruntime', 'openvino')
 PRECISIONS = ('fp32', 'bf16', 'int8')
@@ -35,20 +37,14 @@ def require(package: str):
         return importlib.import_module(package)
     except ImportError as exc:
         raise BackendUnavailableError(
-            f'the {package} backend needs the "{package}" package: '
-            f'pip install {package} (bash tools/install.sh installs it from '
-            'requirements/runtime.txt)'
+            f'the {package} backend needs the "{package}" package: pip install {package} '
+            '(bash tools/install.sh installs it from requirements/runtime.txt)'
         ) from exc
 
 
 class HeatmapNet(nn.Module):
-    """The network of a top-down heatmap model: crops -> heatmaps.
-
-    Args:
-        model (nn.Module): A ``TopdownPoseEstimator``; its own
-            ``extract_feat`` and ``head.forward`` run (HM2PN: coarse head
-            and FineNet).
-    """
+    """A top-down model's network, crops (B, 3, H, W) -> heatmaps (B, K, h, w)
+    (HM2PN: backbone, coarse head and FineNet)."""
 
     def __init__(self, model: nn.Module) -> None:
         super().__init__()
@@ -62,9 +58,8 @@ class HeatmapNet(nn.Module):
 def export_onnx(model: nn.Module, out_file: str) -> str:
     """Export :class:`HeatmapNet` at the codec's input size, dynamic batch.
 
-    Traced with autograd on: ``MSBottleneck``'s inference path (eval and
-    no_grad) writes partial sums with ``torch.add(..., out=<slice>)``, which
-    the tracer does not follow.
+    Traced with autograd on: ``MSBottleneck``'s no-grad path writes partial
+    sums with ``torch.add(..., out=<slice>)``, which the tracer does not follow.
     """
     w, h = model.head.decoder.input_size
     tmp = f'{out_file}.{os.getpid()}.tmp'
@@ -84,63 +79,95 @@ def export_onnx(model: nn.Module, out_file: str) -> str:
     return out_file
 
 
-def model_key(model: nn.Module) -> str:
-    """12 hex digits of a hash of the weights and the model config."""
+def cached_onnx(model: nn.Module, checkpoint: Optional[str]) -> str:
+    """The model's ONNX file, exported on first use.
+
+    Cached as ``<checkpoint stem>.<key>.onnx`` next to the checkpoint
+    (``~/.cache/hm2pn/onnx`` for random weights), ``key`` hashing the model
+    config and the weights: a changed checkpoint or config exports again.
+    """
     digest = hashlib.sha256(
         json.dumps(model.cfg.model.to_dict(), sort_keys=True, default=str).encode()
     )
     digest.update(f'{torch.__version__} opset{OPSET}'.encode())
     for name, tensor in model.state_dict().items():
-        digest.update(name.encode())
-        digest.update(tensor.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()[:12]
-
-
-def cached_onnx(model: nn.Module, checkpoint: Optional[str]) -> str:
-    """The model's ONNX file, exported on first use.
-
-    Cached as ``<checkpoint stem>.<key>.onnx`` next to the checkpoint
-    (``~/.cache/hm2pn/onnx`` for random weights), ``key`` from
-    :func:`model_key`: a changed checkpoint or config exports again.
-    """
-    folder = (
-        osp.dirname(osp.abspath(checkpoint))
-        if checkpoint
-        else osp.expanduser('~/.cache/hm2pn/onnx')
-    )
+        digest.update(name.encode() + tensor.detach().cpu().contiguous().numpy().tobytes())
+    folder = osp.dirname(osp.abspath(checkpoint)) if checkpoint else '~/.cache/hm2pn/onnx'
     stem = osp.splitext(osp.basename(checkpoint))[0] if checkpoint else 'random'
-    path = osp.join(folder, f'{stem}.{model_key(model)}.onnx')
+    path = osp.join(osp.expanduser(folder), f'{stem}.{digest.hexdigest()[:12]}.onnx')
     if not osp.isfile(path):
         require('onnx')
-        os.makedirs(folder, exist_ok=True)
+        os.makedirs(osp.dirname(path), exist_ok=True)
         export_onnx(model, path)
     return path
 
 
-def quantize_int8(onnx_file: str, crops: np.ndarray) -> str:
-    """Static int8 (QDQ, per-channel weights, min-max calibration) by ORT.
+def record_crops(model: nn.Module, images: List[np.ndarray], boxes: List[np.ndarray]) -> np.ndarray:
+    """The normalised crops (N, 3, H, W) MMPose makes of the images' boxes
+    ((n, 4+) ``x1, y1, x2, y2``), without the flip test's mirrored ones."""
+    from mmpose.apis import inference_topdown
+
+    crops, flip = [], model.test_cfg.get('flip_test', False)
+    hook = model.backbone.register_forward_pre_hook(lambda _, args: crops.append(args[0]))
+    model.test_cfg['flip_test'] = False
+    try:
+        for image, bboxes in zip(images, boxes):
+            inference_topdown(model, image, bboxes[:, :4])
+    finally:
+        hook.remove()
+        model.test_cfg['flip_test'] = flip
+    return torch.cat(crops).cpu().numpy().astype(np.float32)
+
+
+def calibration_crops(
+    model: nn.Module, ann_file: Optional[str] = None, img_dir: Optional[str] = None, num: int = 300
+) -> np.ndarray:
+    """Crops (num, 3, H, W) of persons of a COCO keypoint file, for int8.
 
     Args:
-        onnx_file (str): The fp32 model.
-        crops (np.ndarray): Calibration crops (N, 3, H, W), as the model's
-            data preprocessor gives them (see :func:`record_crops`).
-
-    Returns:
-        str: The int8 model, cached next to ``onnx_file`` by a hash of the
-        calibration crops.
+        model (nn.Module): From :func:`hm2pn.apis.load_model`.
+        ann_file (str, optional): COCO keypoint annotations (``images``,
+            ``annotations`` with ``bbox``); default: the config's training set.
+        img_dir (str, optional): Folder of its images (default: the config's).
+        num (int): Persons drawn at random (seed 0) among those with keypoints.
     """
-    require('onnxruntime')
+    if ann_file is None:
+        data = model.cfg.train_dataloader.dataset
+        ann_file = osp.join(data.get('data_root', ''), data.ann_file)
+        img_dir = img_dir or osp.join(data.get('data_root', ''), data.data_prefix.get('img', ''))
+    if not osp.isfile(ann_file):
+        raise InferenceError(
+            f'{ann_file}: int8 calibration annotations not found: pass --calib-ann and '
+            '--calib-img-dir (a COCO keypoint file of training images and their folder)'
+        )
+    ann = read_json(ann_file, 'a COCO keypoint annotation file')
+    files = {img['id']: img['file_name'] for img in ann.get('images', [])}
+    persons = [a for a in ann.get('annotations', []) if a.get('num_keypoints', 1) > 0]
+    picked = np.random.default_rng(0).permutation(len(persons))[:num]
+    images, boxes = [], []
+    for index in sorted(picked):
+        x, y, w, h = persons[index]['bbox']
+        images.append(read_image(osp.join(img_dir or '', files[persons[index]['image_id']])))
+        boxes.append(np.array([[x, y, x + w, y + h]], np.float32))
+    return record_crops(model, images, boxes)
+
+
+def quantize_int8(onnx_file: str, crops: np.ndarray) -> str:
+    """Static int8 (QDQ, per-channel int8 weights, uint8 activations with
+    min-max ranges over the calibration crops (N, 3, H, W)) by ONNX Runtime;
+    cached next to ``onnx_file`` by a hash of the crops."""
     quant = importlib.import_module('onnxruntime.quantization')
-    key = hashlib.sha256(crops.tobytes()).hexdigest()[:8]
-    out = f'{osp.splitext(onnx_file)[0]}.int8-{key}.onnx'
+    out = (
+        f'{osp.splitext(onnx_file)[0]}.int8-{hashlib.sha256(crops.tobytes()).hexdigest()[:8]}.onnx'
+    )
     if osp.isfile(out):
         return out
 
     class Reader(quant.CalibrationDataReader):
         def __init__(self) -> None:
-            self.batches = iter([{'input': crops[i : i + 8]} for i in range(0, len(crops), 8)])
+            self.batches = iter({'input': crops[i : i + 1]} for i in range(len(crops)))
 
-        def get_next(self):
+        def get_next(self) -> Optional[dict]:
             return next(self.batches, None)
 
     tmp = f'{out}.{os.getpid()}.tmp'
@@ -153,91 +180,29 @@ def quantize_int8(onnx_file: str, crops: np.ndarray) -> str:
         activation_type=quant.QuantType.QUInt8,
         weight_type=quant.QuantType.QInt8,
         calibrate_method=quant.CalibrationMethod.MinMax,
+        extra_options=dict(CalibMaxIntermediateOutputs=16),  # bounded memory
     )
     os.replace(tmp, out)
     return out
 
 
-def onnxruntime_runner(onnx_file: str, threads: int, precision: str = 'fp32') -> Callable:
-    """ONNX Runtime CPU session: crops (B, 3, H, W) -> heatmaps."""
-    ort = require('onnxruntime')
-    if precision == 'bf16':
-        raise ValueError(
-            'onnxruntime has no bf16 CPU kernels: use --backend openvino --precision bf16'
+def backend_runner(backend: str, onnx_file: str, threads: int, precision: str):
+    """A function crops (B, 3, H, W) -> heatmaps (B, K, h, w), both np.float32."""
+    if backend == 'onnxruntime':
+        ort = require('onnxruntime')
+        options = ort.SessionOptions()
+        options.intra_op_num_threads, options.inter_op_num_threads = threads, 1
+        session = ort.InferenceSession(onnx_file, options, providers=['CPUExecutionProvider'])
+        return lambda crops: session.run(None, {'input': crops})[0]
+    core = require('openvino').Core()
+    if precision == 'bf16' and 'BF16' not in core.get_property('CPU', 'OPTIMIZATION_CAPABILITIES'):
+        warnings.warn(
+            'this CPU has no bf16 instructions (AVX512-BF16/AMX): OpenVINO runs fp32', stacklevel=2
         )
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    session = ort.InferenceSession(onnx_file, options, providers=['CPUExecutionProvider'])
-    return lambda crops: session.run(None, {'input': crops})[0]
-
-
-def openvino_runner(onnx_file: str, threads: int, precision: str = 'fp32') -> Callable:
-    """OpenVINO CPU model of the ONNX file."""
-    ov = require('openvino')
-    hint = 'bf16' if precision == 'bf16' else 'f32'
-    compiled = ov.Core().compile_model(
-        onnx_file,
-        'CPU',
-        {
-            'INFERENCE_NUM_THREADS': threads,
-            'INFERENCE_PRECISION_HINT': hint,
-            'PERFORMANCE_HINT': 'LATENCY',
-        },
-    )
+    hint = dict(INFERENCE_PRECISION_HINT='bf16' if precision == 'bf16' else 'f32')
+    compiled = core.compile_model(onnx_file, 'CPU', dict(hint, INFERENCE_NUM_THREADS=threads))
     request = compiled.create_infer_request()
-
-    def run(crops: np.ndarray) -> np.ndarray:
-        request.infer({0: crops})
-        return request.get_output_tensor(0).data.copy()
-
-    return run
-
-
-class BackendFeatures:
-    """Stands in for ``model.extract_feat``: crops -> ``(heatmaps, )``."""
-
-    def __init__(self, run: Callable[[np.ndarray], np.ndarray]) -> None:
-        self.run = run
-
-    def __call__(self, inputs: Tensor) -> Tuple[Tensor]:
-        crops = inputs.detach().float().cpu().contiguous().numpy()
-        return (torch.from_numpy(self.run(crops)).to(inputs.device),)
-
-
-def _heatmaps_of(feats: Tuple[Tensor]) -> Tensor:
-    """Stands in for ``head.forward``: the backend's heatmaps unchanged."""
-    return feats[-1]
-
-
-def record_crops(
-    model: nn.Module, images: List[np.ndarray], boxes: List[Optional[np.ndarray]]
-) -> np.ndarray:
-    """The normalised crops MMPose makes of these images and boxes.
-
-    Returns:
-        np.ndarray: (N, 3, H, W) float32, e.g. int8 calibration data.
-    """
-    from mmpose.apis import inference_topdown
-
-    crops = []
-    original, replaced = model.extract_feat, model.__dict__.get('extract_feat')
-
-    def record(inputs: Tensor):
-        crops.append(inputs.cpu().numpy())
-        return original(inputs)
-
-    model.extract_feat = record
-    try:
-        for image, bboxes in zip(images, boxes):
-            if bboxes is None or len(bboxes):
-                inference_topdown(model, image, None if bboxes is None else bboxes[:, :4])
-    finally:
-        if replaced is None:
-            del model.extract_feat
-        else:
-            model.extract_feat = replaced
-    return np.concatenate(crops).astype(np.float32)
+    return lambda crops: request.infer({0: crops})[0].copy()
 
 
 def accelerate(
@@ -253,42 +218,34 @@ def accelerate(
     Args:
         model (nn.Module): Top-down heatmap model on CPU, from
             :func:`hm2pn.apis.load_model`.
-        backend (str): One of :data:`BACKENDS`; ``'pytorch'`` changes
-            nothing.
-        precision (str): ``'fp32'``; ``'bf16'`` (OpenVINO, on CPUs with
-            bf16 instructions, else OpenVINO runs fp32); ``'int8'``
-            (onnxruntime; static quantization, needs ``calibration``).
+        backend (str): One of :data:`BACKENDS`; ``'pytorch'`` changes nothing.
+        precision (str): ``'fp32'``; ``'bf16'`` (OpenVINO); ``'int8'``
+            (onnxruntime, static quantization on ``calibration``, default
+            :func:`calibration_crops` of the config's training set).
         checkpoint (str, optional): The model's checkpoint; the ONNX file is
             cached next to it.
         threads (int, optional): Backend threads (default: torch's).
-        calibration (np.ndarray, optional): int8 calibration crops
-            (N, 3, H, W), from :func:`record_crops`.
+        calibration (np.ndarray, optional): int8 calibration crops (N, 3, H, W).
 
     Returns:
         nn.Module: The same model; ``inference_topdown`` works as before.
     """
     if backend not in BACKENDS or precision not in PRECISIONS:
+        raise ValueError(f'{backend!r} / {precision!r}: choose from {BACKENDS} / {PRECISIONS}')
+    needs = dict(fp32=BACKENDS, bf16=('openvino',), int8=('onnxruntime',))[precision]
+    if backend not in needs:
         raise ValueError(
-            f'backend {backend!r} / precision {precision!r}: choose from {BACKENDS} / {PRECISIONS}'
+            f'--precision {precision} needs --backend {needs[0]} (OpenVINO 2026.4 fails to '
+            'compile the int8 QDQ graph; onnxruntime has no bf16 CPU kernels)'
         )
     if backend == 'pytorch':
-        if precision != 'fp32':
-            raise ValueError(f'--precision {precision} needs --backend onnxruntime or openvino')
         return model
-    if backend == 'openvino' and precision == 'int8':
-        raise ValueError(
-            '--precision int8 runs on --backend onnxruntime '
-            '(OpenVINO 2026.4 fails on the quantized graph)'
-        )
     require(backend)
     onnx_file = cached_onnx(model, checkpoint)
     if precision == 'int8':
-        if calibration is None or not len(calibration):
-            raise ValueError('--precision int8 needs calibration crops')
-        onnx_file = quantize_int8(onnx_file, calibration)
-    runner = onnxruntime_runner if backend == 'onnxruntime' else openvino_runner
-    model.extract_feat = BackendFeatures(
-        runner(onnx_file, threads or torch.get_num_threads(), precision)
-    )
-    model.head.forward = _heatmaps_of
+        crops = calibration_crops(model) if calibration is None else calibration
+        onnx_file = quantize_int8(onnx_file, crops)
+    run = backend_runner(backend, onnx_file, threads or torch.get_num_threads(), precision)
+    model.extract_feat = lambda x: (torch.from_numpy(run(x.float().cpu().numpy())).to(x.device),)
+    model.head.forward = lambda feats: feats[-1]
     return model

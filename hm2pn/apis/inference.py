@@ -11,6 +11,7 @@ with hard keypoints ringed (:mod:`hm2pn.visualization`).
 import json
 import os
 import os.path as osp
+import re
 from collections import defaultdict
 from typing import Callable, Dict, List, Optional
 
@@ -18,7 +19,7 @@ import cv2
 import numpy as np
 import torch
 from mmengine.registry import DefaultScope
-from mmengine.runner import CheckpointLoader, load_checkpoint
+from mmengine.runner import CheckpointLoader
 from mmpose.apis import inference_topdown, init_model
 from mmpose.evaluation.functional import nms
 from mmpose.registry import VISUALIZERS
@@ -38,7 +39,8 @@ class InferenceError(ValueError):
     """Bad user input (file, checkpoint, boxes); the message says the fix."""
 
 
-def _require_file(path: str, what: str) -> None:
+def require_file(path: str, what: str) -> None:
+    """A missing file is an error naming it."""
     if not osp.isfile(path):
         raise InferenceError(f'{path}: {what} not found: check the path')
 
@@ -57,54 +59,40 @@ def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> t
     Raises:
         InferenceError: A missing file or a checkpoint of another config.
     """
-    _require_file(config, 'config file')
+    require_file(config, 'config file')
     model = init_model(read_config(config), None, device=device)
     if checkpoint is None:
         return model
-    _require_file(checkpoint, 'checkpoint')
+    require_file(checkpoint, 'checkpoint')
     try:
-        ckpt = load_checkpoint(
-            model, checkpoint, map_location='cpu', strict=True, revise_keys=[(r'^module\.', '')]
-        )
-    except RuntimeError as exc:
-        raise InferenceError(_mismatch(model, checkpoint, config)) from exc
+        ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
     except Exception as exc:  # torch raises many types for a bad file
         raise InferenceError(
             f'{checkpoint}: cannot be read as a checkpoint ({exc!r:.200}): '
             'pass a .pth file saved by tools/train.py'
         ) from exc
-    meta = ckpt.get('meta') or {}
-    if 'dataset_meta' in meta:
-        model.dataset_meta = meta['dataset_meta']
-    return model
-
-
-def _mismatch(model: torch.nn.Module, checkpoint: str, config: str) -> str:
-    """One line: how the checkpoint's keys differ from the model's."""
-    ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt)
-    state = {k[7:] if k.startswith('module.') else k: v for k, v in state.items()}
+    state = {re.sub(r'^module\.', '', k): v for k, v in ckpt.get('state_dict', ckpt).items()}
     expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    resized = sorted(
-        k for k in set(expected) & set(state) if tuple(expected[k].shape) != tuple(state[k].shape)
-    )
-    parts = [
+    problems = [
         f'{len(keys)} keys {what} (e.g. {keys[0]})'
-        for keys, what in (
-            (missing, 'missing'),
-            (unexpected, 'unexpected'),
-            (resized, 'of another shape'),
+        for what, keys in (
+            ('missing', sorted(set(expected) - set(state))),
+            ('unexpected', sorted(set(state) - set(expected))),
+            (
+                'of another shape',
+                sorted(k for k in expected if k in state and expected[k].shape != state[k].shape),
+            ),
         )
         if keys
     ]
-    return (
-        f'{checkpoint}: does not match the model of {config}: '
-        f'{"; ".join(parts) or "see the log"}: it was trained with '
-        'another config; pass that config (a copy is saved in the '
-        'work_dir next to the checkpoint)'
-    )
+    if problems:
+        raise InferenceError(
+            f'{checkpoint}: does not match the model of {config}: {"; ".join(problems)}: it was '
+            'trained with another config; pass that config (a copy is in its work_dir)'
+        )
+    model.load_state_dict(state)
+    model.dataset_meta = (ckpt.get('meta') or {}).get('dataset_meta', model.dataset_meta)
+    return model
 
 
 def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = None) -> BoxSource:
@@ -114,7 +102,7 @@ def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = 
     ``images`` list of ``ann_file``, or by the number in the file name
     (``000000000785.jpg`` -> 785).
     """
-    records = _read_json(det_file, 'a COCO detection-result list')
+    records = read_json(det_file, 'a COCO detection-result list')
     by_id: Dict[int, list] = defaultdict(list)
     try:
         for rec in records:
@@ -123,14 +111,11 @@ def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = 
                 by_id[int(rec['image_id'])].append([x, y, x + w, y + h, rec.get('score', 1.0)])
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise InferenceError(
-            f'{det_file}: not a COCO detection-result list [{{"image_id", '
-            f'"bbox": [x, y, w, h], "score"}}, ...] ({exc!r}): fix or '
-            'regenerate the file'
+            f'{det_file}: not a COCO detection-result list [{{"image_id", "bbox": [x, y, w, h], '
+            f'"score"}}, ...] ({exc!r}): fix or regenerate the file'
         ) from exc
-    ids = None
-    if ann_file is not None:
-        ann = _read_json(ann_file, 'a COCO annotation file')
-        ids = {img['file_name']: img['id'] for img in ann.get('images', [])}
+    ann = read_json(ann_file, 'a COCO annotation file') if ann_file else None
+    ids = {img['file_name']: img['id'] for img in ann.get('images', [])} if ann else None
 
     def boxes(path: str, image: np.ndarray) -> np.ndarray:
         name = osp.basename(path)
@@ -138,9 +123,8 @@ def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = 
         image_id = ids.get(name) if ids is not None else (int(stem) if stem.isdigit() else None)
         if image_id is None:
             raise InferenceError(
-                f'{path}: cannot tell its COCO image id (file name not a '
-                'number, or not in --bbox-ann-file): pass --bbox-ann-file '
-                'with the annotation file of these images'
+                f'{path}: cannot tell its COCO image id (file name not a number, or not in '
+                '--bbox-ann-file): pass --bbox-ann-file with the annotation file of these images'
             )
         return check_boxes(
             np.array(by_id.get(image_id, []), dtype=np.float32).reshape(-1, 5), image.shape, path
@@ -156,12 +140,16 @@ def check_boxes(bboxes: np.ndarray, img_shape: tuple, path: str) -> np.ndarray:
         x1, y1, x2, y2 = box[:4]
         if not (x2 > x1 and y2 > y1) or x2 <= 0 or y2 <= 0 or x1 >= w or y1 >= h:
             raise InferenceError(
-                f'{path}: box {np.round(box[:4], 1).tolist()} is empty or '
-                f'outside the {w}x{h} image: the boxes belong to another '
-                'image or resolution; check --bboxes / --bbox-ann-file'
+                f'{path}: box {np.round(box[:4], 1).tolist()} is empty or outside the {w}x{h} '
+                'image: the boxes belong to another image or resolution; check --bboxes'
             )
-    bboxes[:, 0:4:2] = bboxes[:, 0:4:2].clip(0, w)
-    bboxes[:, 1:4:2] = bboxes[:, 1:4:2].clip(0, h)
+    return clip_boxes(bboxes, img_shape)
+
+
+def clip_boxes(bboxes: np.ndarray, img_shape: tuple) -> np.ndarray:
+    """Boxes (N, 5) clipped to the image (H, W, ...), in place."""
+    bboxes[:, 0:4:2] = bboxes[:, 0:4:2].clip(0, img_shape[1])
+    bboxes[:, 1:4:2] = bboxes[:, 1:4:2].clip(0, img_shape[0])
     return bboxes
 
 
@@ -190,7 +178,7 @@ def detector_boxes(
         from mmengine.utils import get_installed_path
 
         config = osp.join(get_installed_path('mmdet'), '.mim', 'configs', config[len('mmdet::') :])
-    _require_file(config, 'detector config')
+    require_file(config, 'detector config')
     with DefaultScope.overwrite_default_scope('mmdet'):
         detector = init_detector(config, checkpoint, device=device)
 
@@ -198,12 +186,8 @@ def detector_boxes(
         with DefaultScope.overwrite_default_scope('mmdet'):
             pred = inference_detector(detector, image).pred_instances.cpu()
         keep = ((pred.labels == category) & (pred.scores >= score_thr)).numpy()
-        out = np.concatenate([pred.bboxes.numpy(), pred.scores.numpy()[:, None]], axis=1)[
-            keep
-        ].astype(np.float32)
-        h, w = image.shape[:2]  # detectors pad the image: clip, drop empty
-        out[:, 0:4:2] = out[:, 0:4:2].clip(0, w)
-        out[:, 1:4:2] = out[:, 1:4:2].clip(0, h)
+        out = np.concatenate([pred.bboxes.numpy(), pred.scores.numpy()[:, None]], axis=1)
+        out = clip_boxes(out[keep].astype(np.float32), image.shape)  # detectors pad the image
         out = out[(out[:, 2] > out[:, 0]) & (out[:, 3] > out[:, 1])]
         return out[nms(out, nms_thr)] if len(out) else out
 
@@ -256,16 +240,10 @@ def records(sample) -> List[dict]:
         x1, y1, x2, y2 = np.asarray(inst['bbox'], dtype=np.float64).ravel()
         box_score = float(np.asarray(inst.get('bbox_score', 1.0)))
         flat = np.concatenate([kpts, scores[:, None]], axis=1).ravel()
-        out.append(
-            dict(
-                category_id=1,
-                keypoints=np.round(flat, 2).tolist(),
-                keypoint_scores=np.round(scores, 4).tolist(),
-                score=round(float(scores.mean()) * box_score, 4),
-                bbox=np.round([x1, y1, x2 - x1, y2 - y1], 2).tolist(),
-                bbox_score=round(box_score, 4),
-            )
-        )
+        rec = dict(category_id=1, keypoints=np.round(flat, 2).tolist())
+        rec.update(keypoint_scores=np.round(scores, 4).tolist(), bbox_score=round(box_score, 4))
+        rec.update(score=round(float(scores.mean()) * box_score, 4))
+        out.append(dict(rec, bbox=np.round([x1, y1, x2 - x1, y2 - y1], 2).tolist()))
     return out
 
 
@@ -284,11 +262,8 @@ def build_visualizer(model: torch.nn.Module, **kwargs):
     """
     cfg = dict(model.cfg.get('visualizer') or {})
     cfg.pop('vis_backends', None)
-    cfg.update(
-        kwargs,
-        type='HardKeypointVisualizer',
-        name=f'hm2pn_demo_{id(model)}_{len(VISUALIZERS.module_dict)}',
-    )
+    name = f'hm2pn_demo_{id(model)}_{len(VISUALIZERS.module_dict)}'
+    cfg.update(kwargs, type='HardKeypointVisualizer', name=name)
     visualizer = VISUALIZERS.build(cfg)
     visualizer.set_dataset_meta(model.dataset_meta)
     return visualizer
@@ -300,15 +275,9 @@ def draw(
     """The predictions drawn on a copy of the BGR image (BGR out)."""
     if sample is None:
         return image.copy()
-    drawn = visualizer.add_datasample(
-        'pose',
-        image[..., ::-1].copy(),
-        sample,
-        draw_gt=False,
-        draw_bbox=draw_bbox,
-        kpt_thr=kpt_thr,
-        show=False,
-    )
+    rgb = image[..., ::-1].copy()
+    kwargs = dict(draw_gt=False, draw_bbox=draw_bbox, kpt_thr=kpt_thr, show=False)
+    drawn = visualizer.add_datasample('pose', rgb, sample, **kwargs)
     return np.ascontiguousarray(drawn[..., ::-1])
 
 
@@ -323,8 +292,7 @@ def list_images(path: str) -> List[str]:
     ]
     if not images:
         raise InferenceError(
-            f'{path}: the folder holds no image ({", ".join(IMAGE_EXTENSIONS)})'
-            ': pass an image or a folder of images'
+            f'{path}: the folder holds no image: pass an image or a folder of them'
         )
     return images
 
@@ -334,14 +302,15 @@ def read_image(path: str) -> np.ndarray:
     image = cv2.imread(path, cv2.IMREAD_COLOR)
     if image is None:
         raise InferenceError(
-            f'{path}: cannot read this image (not an image, corrupt or '
-            'unsupported format): replace it or remove it from the folder'
+            f'{path}: cannot read this image (not an image, corrupt or unsupported format): '
+            'replace it or remove it from the folder'
         )
     return image
 
 
-def _read_json(path: str, what: str):
-    _require_file(path, what)
+def read_json(path: str, what: str):
+    """A JSON file's content; a missing or malformed file is an error."""
+    require_file(path, what)
     try:
         with open(path, encoding='utf-8') as f:
             return json.load(f)
