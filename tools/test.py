@@ -1,6 +1,7 @@
 """Evaluate a checkpoint with an hm2pn (or any MMPose) config.
 
 python tools/test.py CONFIG CHECKPOINT [--dump results.pkl] [--gt-bbox]
+python tools/test.py CONFIG CHECKPOINT --backend openvino [--precision bf16]
 python tools/test.py CONFIG CHECKPOINT --test-dev [--test-dev-info JSON]
     [--test-dev-dets JSON] [--test-dev-images DIR] [--test-dev-out JSON]
 """
@@ -21,6 +22,21 @@ from hm2pn.runtime import (
 )
 
 
+def accelerate_runner(runner: Runner, cfg, args: argparse.Namespace) -> None:
+    """Load the checkpoint and move the runner's network to ``args.backend``
+    (:func:`hm2pn.apis.accelerate`: cropping, flip test and decoding stay)."""
+    from hm2pn.apis import accelerate
+
+    if runner.distributed:
+        raise SystemExit(
+            'error: --backend/--precision evaluate in one CPU process, not distributed'
+        )
+    runner.model.cfg = cfg  # what the ONNX cache key and int8 calibration read
+    runner.load_checkpoint(args.checkpoint, map_location='cpu')
+    accelerate(runner.model.cpu().eval(), args.backend, args.precision, checkpoint=args.checkpoint)
+    print(f'network on {args.backend} ({args.precision})', flush=True)
+
+
 def main() -> None:
     filter_upstream_warnings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -32,6 +48,20 @@ def main() -> None:
         action='store_true',
         help='evaluate on ground-truth boxes instead of the detector boxes '
         '(test_dataloader.dataset.bbox_file=None)',
+    )
+    parser.add_argument(
+        '--backend',
+        choices=['pytorch', 'onnxruntime', 'openvino'],
+        default='pytorch',
+        help='run the network on this backend (as the demos do; one CPU process): '
+        'the metric of the deployed model',
+    )
+    parser.add_argument(
+        '--precision',
+        choices=['fp32', 'bf16', 'int8'],
+        default='fp32',
+        help='bf16 with --backend openvino, int8 with --backend onnxruntime '
+        "(calibrated on 300 persons of the config's training set)",
     )
     parser.add_argument(
         '--test-dev',
@@ -75,6 +105,8 @@ def main() -> None:
     # test-dev: no annotations to check (configure_test_dev checks its inputs)
     preflight(cfg, splits=() if args.test_dev else ('test',))
     runner = Runner.from_cfg(cfg)
+    if args.backend != 'pytorch' or args.precision != 'fp32':
+        accelerate_runner(runner, cfg, args)
     runner.test()
     if args.test_dev and runner.rank == 0:
         name = osp.splitext(osp.basename(args.config))[0].replace('_', '-')
