@@ -25,6 +25,8 @@ from hm2pn.runtime import (
 def accelerate_runner(runner: Runner, cfg, args: argparse.Namespace) -> None:
     """Load the checkpoint and move the runner's network to ``args.backend``
     (:func:`hm2pn.apis.accelerate`: cropping, flip test and decoding stay)."""
+    from mmpose.apis.inference import dataset_meta_from_config
+
     from hm2pn.apis import accelerate
 
     if runner.distributed:
@@ -32,6 +34,7 @@ def accelerate_runner(runner: Runner, cfg, args: argparse.Namespace) -> None:
             'error: --backend/--precision evaluate in one CPU process, not distributed'
         )
     runner.model.cfg = cfg  # what the ONNX cache key and int8 calibration read
+    runner.model.dataset_meta = dataset_meta_from_config(cfg, dataset_mode='train')
     runner.load_checkpoint(args.checkpoint, map_location='cpu')
     accelerate(runner.model.cpu().eval(), args.backend, args.precision, checkpoint=args.checkpoint)
     print(f'network on {args.backend} ({args.precision})', flush=True)
