@@ -567,6 +567,7 @@ def write_report(
 ) -> str:
     """Write the Markdown report and the plot; return the Markdown."""
     results = load_results(work_dir, names, kept)
+    out_md.parent.mkdir(parents=True, exist_ok=True)
     all_names = [x for n in names for x in (n, n + COARSE)]
     present = [m for m in metrics if any(metric_values(results, n, m) for n in results)]
     lines = [
@@ -596,7 +597,6 @@ def write_report(
             plot(results, names, baseline, present[0], out_md.with_suffix('.png'))
             lines += [f'![{present[0]}]({out_md.with_suffix(".png").name})', '']
     text = '\n'.join(lines)
-    out_md.parent.mkdir(parents=True, exist_ok=True)
     out_md.write_text(text)
     return text
 
