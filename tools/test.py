@@ -11,6 +11,7 @@ import os.path as osp
 
 from mmengine.runner import Runner
 
+from hm2pn.apis import BACKENDS, PRECISIONS
 from hm2pn.evaluation.test_dev import configure_test_dev, write_submission
 from hm2pn.runtime import (
     add_args,
@@ -54,14 +55,14 @@ def main() -> None:
     )
     parser.add_argument(
         '--backend',
-        choices=['pytorch', 'onnxruntime', 'openvino'],
+        choices=BACKENDS,
         default='pytorch',
         help='run the network on this backend (as the demos do; one CPU process): '
         'the metric of the deployed model',
     )
     parser.add_argument(
         '--precision',
-        choices=['fp32', 'bf16', 'int8'],
+        choices=PRECISIONS,
         default='fp32',
         help='bf16 with --backend openvino, int8 with --backend onnxruntime '
         "(calibrated on 300 persons of the config's training set)",

@@ -185,6 +185,13 @@ def record_file(results: Path, config: str, seed: int) -> Path:
     return results / run_name(config) / f'seed{seed}.json'
 
 
+def keep(record: Dict, kept: Optional[Path]) -> None:
+    """Write ``record`` to its ``--results`` file (nothing without one)."""
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(record, indent=1))
+
+
 def read_test_metrics(eval_dir: Path) -> Dict[str, float]:
     """Metrics of the newest ``tools/test.py`` run in ``eval_dir``."""
     logs = sorted(eval_dir.glob('*/*.json'), key=lambda p: p.stat().st_mtime)
@@ -229,19 +236,20 @@ def pretrained_checkpoint(
         raise SystemExit(f'error: {config}: study_pretrain {pretrain} does not exist')
     run_dir = work_dir / 'pretrain' / run_name(pretrain) / f'seed{seed}'
     train_done = run_dir / 'train_done.json'
-    if train_done.is_file() and Path(json.loads(train_done.read_text())['checkpoint']).is_file():
-        return json.loads(train_done.read_text())['checkpoint']
+    if train_done.is_file():
+        checkpoint = json.loads(train_done.read_text())['checkpoint']
+        if Path(checkpoint).is_file():
+            return checkpoint
     for stale in (train_done, run_dir / 'metrics.json'):
         stale.unlink(missing_ok=True)
     print(f'  pretraining {run_name(pretrain)} seed {seed} first', flush=True)
-    results = args.results / 'pretrain' if args.results else None
-    pre_args = argparse.Namespace(**{**vars(args), 'epochs': None, 'cfg_options': None})
-    pre_args.results = None  # the record may exist without its checkpoint
+    # results=None: the kept record may exist without its checkpoint
+    pre_args = argparse.Namespace(
+        **{**vars(args), 'epochs': None, 'cfg_options': None, 'results': None}
+    )
     record = run_one(pretrain, seed, run_dir, pre_args, port)
-    if results is not None:
-        kept = record_file(results, pretrain, seed)
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        kept.write_text(json.dumps(record, indent=1))
+    if args.results:
+        keep(record, record_file(args.results / 'pretrain', pretrain, seed))
     return record['checkpoint']
 
 
@@ -261,13 +269,12 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
             flush=True,
         )
     done = run_dir / 'metrics.json'
-    if done.is_file() and json.loads(done.read_text()).get('recipe', digest) == digest:
-        print(f'  done already: {done}', flush=True)
+    if done.is_file():
         record = json.loads(done.read_text())
-        if kept is not None:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            kept.write_text(json.dumps(record, indent=1))
-        return record
+        if record.get('recipe', digest) == digest:
+            print(f'  done already: {done}', flush=True)
+            keep(record, kept)
+            return record
     log_file = run_dir / 'study_run.log'
     train_done = run_dir / 'train_done.json'
     pretrained = None
@@ -337,9 +344,7 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
         )
         record[kind] = read_test_metrics(eval_dir)
     done.write_text(json.dumps(record, indent=1))
-    if kept is not None:
-        kept.parent.mkdir(parents=True, exist_ok=True)
-        kept.write_text(json.dumps(record, indent=1))
+    keep(record, kept)
     return record
 
 
