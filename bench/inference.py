@@ -35,16 +35,14 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 from hm2pn.apis import (  # noqa: E402
     accelerate,
     build_visualizer,
-    calibration_crops,
     draw,
     estimate,
     file_boxes,
     load_model,
     read_image,
-    record_crops,
     records,
 )
-from hm2pn.apis.backends import HeatmapNet  # noqa: E402
+from hm2pn.apis.backends import calibration_crops, record_crops  # noqa: E402
 
 DATA = osp.join(os.environ.get('HM2PN_SHARED_DATA', '../shared/data'), 'coco')
 VARIANTS = [
@@ -79,7 +77,7 @@ def crop_gflop(model: torch.nn.Module) -> float:
     """GFLOP (2 per multiply-add) of the network on one crop."""
     w, h = model.head.decoder.input_size
     with FlopCounterMode(display=False) as counter, torch.no_grad():
-        HeatmapNet(model)(torch.zeros(1, 3, h, w))
+        model(torch.zeros(1, 3, h, w), None)  # tensor mode: the network
     return counter.get_total_flops() / 1e9
 
 
@@ -172,7 +170,8 @@ def bench_model(name: str, config: str, ckpt: Optional[str], args) -> list:
         if backend not in args.backends or precision not in args.precisions:
             continue
         model = accelerate(copy.deepcopy(base), backend, precision, ckpt, args.threads, calib)
-        net = HeatmapNet(model) if backend == 'pytorch' else model.extract_feat
+        network = functools.partial(model, data_samples=None)  # tensor mode: crops -> heatmaps
+        net = network if backend == 'pytorch' else model.extract_feat
         with torch.no_grad():
             net_s = timed(functools.partial(net, crops), args.repeats) / args.batch
         vis = build_visualizer(model)

@@ -33,7 +33,7 @@ from hm2pn.apis import (
     BackendUnavailableError,
     accelerate,
     backends,
-    cached_onnx,
+    export_onnx,
     file_boxes,
     load_model,
     read_image,
@@ -211,15 +211,17 @@ def test_onnx_cache_is_keyed_by_weights(tmp_path):
     torch.manual_seed(0)
     model = load_model(str(REPO / SMOKE_CONFIG), None)
     ckpt = str(tmp_path / 'm.pth')
-    first = cached_onnx(model, ckpt)
+    first = export_onnx(model, ckpt)
     stamp = os.stat(first).st_mtime_ns
     assert os.path.dirname(first) == str(tmp_path)
-    assert cached_onnx(model, ckpt) == first  # reused, not exported again
+    assert export_onnx(model, ckpt) == first  # reused, not exported again
     assert os.stat(first).st_mtime_ns == stamp
     with torch.no_grad():
         next(model.parameters()).add_(1.0)
-    second = cached_onnx(model, ckpt)
+    second = export_onnx(model, ckpt)
     assert second != first and os.path.isfile(second)
+    out_file = str(tmp_path / 'sub' / 'explicit.onnx')  # --out of tools/deploy/export_onnx.py
+    assert export_onnx(model, ckpt, out_file) == out_file and os.path.isfile(out_file)
 
 
 def test_missing_backend_package_names_it(monkeypatch):

@@ -14,15 +14,8 @@ from mmengine.runner.checkpoint import save_checkpoint, weights_to_cpu
 from mmengine.structures import InstanceData
 from mmpose.structures import PoseDataSample
 
-from hm2pn.apis import (
-    InferenceError,
-    check_boxes,
-    estimate,
-    file_boxes,
-    list_images,
-    load_model,
-    records,
-)
+from hm2pn.apis import InferenceError, estimate, file_boxes, load_model, records
+from hm2pn.apis.inference import list_images
 from hm2pn.visualization import HARD_RING_COLOR, HardKeypointVisualizer, score_colors
 from tests.conftest import REPO, run_tool
 from tests.utils import SMOKE_CONFIG
@@ -156,12 +149,15 @@ def test_empty_folder_and_missing_path(tmp_path):
         list_images(str(tmp_path / 'nope'))
 
 
-def test_box_outside_image_is_one_line_error():
-    with pytest.raises(InferenceError, match=r'x\.jpg: box .* outside the 64x48 image'):
-        check_boxes(np.array([[100, 100, 150, 150, 1.0]]), (48, 64, 3), 'x.jpg')
+def test_box_outside_image_is_one_line_error(tmp_path):
+    dets = [dict(image_id=1, bbox=[100, 100, 50, 50]), dict(image_id=2, bbox=[-10, 5, 40, 95])]
+    (tmp_path / 'det.json').write_text(json.dumps(dets))
+    boxes = file_boxes(str(tmp_path / 'det.json'))
+    image = np.zeros((48, 64, 3), np.uint8)
+    with pytest.raises(InferenceError, match=r'1\.jpg: box .* outside the 64x48 image'):
+        boxes('1.jpg', image)
     # partly outside: clipped to the image
-    clipped = check_boxes(np.array([[-10.0, 5, 30, 100, 1]]), (48, 64, 3), 'x.jpg')
-    assert clipped.tolist() == [[0, 5, 30, 48, 1]]
+    assert boxes('2.jpg', image).tolist() == [[0, 5, 30, 48, 1]]
 
 
 def test_checkpoint_of_another_config(smoke_ckpt):

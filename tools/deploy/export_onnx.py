@@ -18,8 +18,7 @@ import sys
 
 import torch
 
-from hm2pn.apis import BackendUnavailableError, InferenceError, accelerate, cached_onnx, load_model
-from hm2pn.apis.backends import HeatmapNet, export_onnx
+from hm2pn.apis import BackendUnavailableError, InferenceError, accelerate, export_onnx, load_model
 
 
 def main() -> int:
@@ -31,7 +30,7 @@ def main() -> int:
     args = parser.parse_args()
     try:
         model = load_model(args.config, args.checkpoint)
-        path = export_onnx(model, args.out) if args.out else cached_onnx(model, args.checkpoint)
+        path = export_onnx(model, args.checkpoint, args.out)
     except (InferenceError, BackendUnavailableError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2
@@ -39,7 +38,7 @@ def main() -> int:
     print(f'{path}: input (batch, 3, {h}, {w}) -> heatmaps')
     crops = torch.randn(2, 3, h, w, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
-        ref = HeatmapNet(model)(crops)
+        ref = model(crops, None)  # tensor mode: the network, crops -> heatmaps
     worst = 0.0
     for backend in ('onnxruntime', 'openvino'):
         try:
