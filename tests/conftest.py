@@ -16,13 +16,35 @@ os.environ['HM2PN_SHARED_DATA'] = str(SHARED_DATA)
 os.environ.setdefault('HM2PN_OFFLINE', '1')  # tests never download weights
 
 
+#: The longest test files (``--durations``), run first: a long test started
+#: last would end the run alone. tools/run_tests.sh hands the tests out one
+#: at a time in this order (``--dist load --maxschedchunk 1``), two per
+#: worker at the start: the 1st and 2nd on one, the 3rd and 4th on the other.
+LONGEST_FIRST = (
+    'tests/tools/test_ablation.py',
+    'tests/engine/test_resume.py',
+    'tests/configs/test_reproduce_guide.py',
+    'tests/engine/test_dist_train.py',
+)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
-    """``e2e`` implies ``slow``; everything not slow is ``unit``."""
+    """``e2e`` implies ``slow``; everything not slow is ``unit``. Order: the
+    :data:`LONGEST_FIRST` files' slow tests, the other slow tests, the unit
+    tests (each group in collection order)."""
     for item in items:
         if item.get_closest_marker('e2e') is not None:
             item.add_marker(pytest.mark.slow)
         if item.get_closest_marker('slow') is None:
             item.add_marker(pytest.mark.unit)
+
+    def rank(item: pytest.Item) -> tuple:
+        path = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        unit = item.get_closest_marker('unit') is not None
+        first = LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+        return (unit, first)
+
+    items.sort(key=rank)
 
 
 @pytest.fixture(scope='session')

@@ -163,6 +163,23 @@ def test_without_finenet():
     assert {'loss_kpt_coarse', 'loss_kpt_fine'} <= set(head.loss(x, data_samples()))
 
 
+def test_coarse_decoding_of_a_finenet_checkpoint(tmp_path):
+    """``model.head.finenet=False`` on a FineNet checkpoint (the study's
+    ``[coarse]`` rows): the FineNet weights are left out, the rest loads and
+    the head outputs the coarse heatmaps (B, K, h, w) of the full head."""
+    torch.manual_seed(0)
+    full = build_head().eval()
+    path = tmp_path / 'head.pth'
+    torch.save(dict(state_dict=full.state_dict()), path)
+    coarse_only = MODELS.build(head_cfg(finenet=False)).eval()
+    load_checkpoint(coarse_only, str(path), map_location='cpu', strict=False)
+    x = feats()
+    with torch.no_grad():
+        coarse, fine = full.forward_coarse_fine(x)
+        assert not torch.allclose(coarse, fine)
+        torch.testing.assert_close(coarse_only(x), coarse, rtol=0, atol=0)
+
+
 def test_finenet_config():
     assert isinstance(build_head().finenet, FineNet)
     head = build_head(finenet=dict(type='FineNet', num_units=2))

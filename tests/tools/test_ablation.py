@@ -1,7 +1,8 @@
-"""tools/analysis/ablation.py: the report's statistics on hand-made results
-and the kept run records (unit), and a tiny real study (slow): 2 configs x 1
-seed, a few iterations on 8 LSP images, resuming an interrupted run and
-skipping the runs kept in ``--results`` in a fresh work dir."""
+"""tools/analysis/ablation.py: the report's statistics on hand-made results,
+the kept run records and the coarse evaluation of FineNet models (unit,
+tools faked), and a tiny real study (e2e): HRNet x 1 seed, a few iterations
+on 8 LSP images, resuming an interrupted run and skipping the runs kept in
+``--results`` in a fresh work dir."""
 
 import argparse
 import importlib.util
@@ -185,8 +186,36 @@ def test_fine_tune_config_pretrains_first_with_the_same_seed(tmp_path, monkeypat
     ]
 
 
-@pytest.mark.slow
-@pytest.mark.timeout(3600)  # 7 tool processes: ~3 min idle, ~12 min busy
+@pytest.mark.unit
+def test_finenet_models_are_evaluated_from_fine_and_coarse_heatmaps(tmp_path, monkeypatch):
+    tests = []
+
+    def fake_tools(cmd, log_file):
+        """tools/train.py writes a checkpoint, tools/test.py a PCK by decoding."""
+        work = Path(cmd[cmd.index('--work-dir') + 1])
+        work.mkdir(parents=True, exist_ok=True)
+        if Path(cmd[1]).stem == 'train':
+            (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
+            return
+        tests.append(cmd)
+        (work / 'run').mkdir()
+        pck = 0.4 if 'model.head.finenet=False' in cmd else 0.5
+        (work / 'run' / 'run.json').write_text(json.dumps({'lsp/PCK': pck}))
+
+    monkeypatch.setattr(ablation, 'execute', fake_tools)
+    args = argparse.Namespace(results=None, epochs=1, cfg_options=None, launcher='none', gpus=1)
+    hm2pn_cfg = str(REPO / 'configs/lsp/hm2pn_lsp_128x96.py')
+    record = ablation.run_one(hm2pn_cfg, 0, tmp_path / 'hm2pn/seed0', args, 29500)
+    assert record['fine'] == {'lsp/PCK': 0.5} and record['coarse'] == {'lsp/PCK': 0.4}
+    assert ['model.head.finenet=False' in cmd for cmd in tests] == [False, True]
+    assert all(cmd[3] == str(tmp_path / 'hm2pn/seed0/epoch_1.pth') for cmd in tests)
+    tests.clear()
+    record = ablation.run_one(HRNET_LSP, 0, tmp_path / 'hrnet/seed0', args, 29500)
+    assert len(tests) == 1 and 'coarse' not in record
+
+
+@pytest.mark.e2e
+@pytest.mark.timeout(2400)  # 4 tool processes: ~2 min idle, ~8 min busy
 def test_tiny_study_skips_and_resumes(tmp_path):
     lsp = SHARED_DATA / 'lsp'
     if not (lsp / 'joints.mat').is_file():
@@ -225,7 +254,6 @@ def test_tiny_study_skips_and_resumes(tmp_path):
         sys.executable,
         'tools/analysis/ablation.py',
         'configs/lsp/hrnet_lsp_128x96.py',
-        'configs/lsp/hm2pn_lsp_128x96.py',
         '--seeds',
         '0',
         '--epochs',
@@ -246,31 +274,29 @@ def test_tiny_study_skips_and_resumes(tmp_path):
         return proc.stdout
 
     study()
-    runs = sorted(work.glob('*/seed*/metrics.json'))
-    assert len(runs) == 2
-    assert sorted(p.relative_to(kept).as_posix() for p in kept.glob('*/*.json')) == [
-        'hm2pn_lsp_128x96/seed0.json',
-        'hrnet_lsp_128x96/seed0.json',
+    assert [p.relative_to(work).as_posix() for p in work.glob('*/seed*/metrics.json')] == [
+        'hrnet_lsp_128x96/seed0/metrics.json'
     ]
-    record = json.loads((kept / 'hm2pn_lsp_128x96/seed0.json').read_text())
+    kept_files = [p.relative_to(kept).as_posix() for p in kept.glob('*/*.json')]
+    assert kept_files == ['hrnet_lsp_128x96/seed0.json']
+    record = json.loads((kept / 'hrnet_lsp_128x96/seed0.json').read_text())
     assert 'lsp/PCK/head_top' in record['fine'] and 'coco/AP' in record['fine']
-    assert 'coarse' in record and len(record['recipe']) == 12 and record['commit']
-    assert 'coarse' not in json.loads((work / 'hrnet_lsp_128x96/seed0/metrics.json').read_text())
+    assert 'coarse' not in record and len(record['recipe']) == 12 and record['commit']
     # interrupted after training: metrics, record and train marker gone,
-    # checkpoint kept -> resumed (--resume) and evaluated; the other skipped
+    # checkpoint kept -> resumed (--resume) and evaluated
     run = work / 'hrnet_lsp_128x96/seed0'
     (run / 'metrics.json').unlink()
     (run / 'train_done.json').unlink()
     (kept / 'hrnet_lsp_128x96/seed0.json').unlink()
     out = study()
-    assert out.count('done already') == 1
+    assert 'done already' not in out
     assert 'training (resuming)' in out
     assert json.loads((run / 'train_done.json').read_text())['resumed']
     assert (kept / 'hrnet_lsp_128x96/seed0.json').is_file()
     # a fresh clone: no work dir, only the kept records -> nothing runs
     shutil.rmtree(work)
     out = study()
-    assert out.count('done already') == 2 and 'training' not in out
+    assert out.count('done already') == 1 and 'training' not in out
     table = (work / 'study.md').read_text()
-    assert 'hm2pn_lsp_128x96 [coarse]' in table
+    assert 'hrnet_lsp_128x96 (baseline)' in table
     assert '| head_top |' in table
