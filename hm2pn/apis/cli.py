@@ -33,13 +33,6 @@ INT8_NOTE = (
 )
 
 
-def frame_count(text: str) -> int:
-    """``--max-frames``: a count >= 0."""
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f'{text!r}: pass a frame count >= 0')
-    return int(text)
-
-
 def parse_args(doc: str, video: bool) -> argparse.Namespace:
     """The demo's arguments: input, model, backend, box source, drawing, output."""
     parser = argparse.ArgumentParser(description=doc.split('\n')[0])
@@ -71,10 +64,13 @@ def parse_args(doc: str, video: bool) -> argparse.Namespace:
     add('--offline', action='store_true', help=f'never download weights (sets {OFFLINE_ENV}=1)')
     if video:
         add('--out', required=True, help='annotated .mp4 to write')
-        add('--max-frames', type=frame_count, help='at most this many frames (default: all)')
+        add('--max-frames', type=int, help='at most this many frames (default: all)')
     else:
         add('--out-dir', required=True)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if video and args.max_frames is not None and args.max_frames < 0:
+        parser.error(f'--max-frames {args.max_frames}: pass a frame count >= 0')
+    return args
 
 
 def main(doc: str, video: bool = False) -> int:

@@ -55,7 +55,11 @@ def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> t
         InferenceError: A missing file or a checkpoint of another config.
     """
     require_file(config, 'config file')
-    model = init_model(read_config(config), None, device=device)
+    cfg = read_config(config)
+    data = cfg.get('train_dataloader', {}).get('dataset', {})
+    if 'metainfo' in data and data.metainfo is None:  # the dataset class's own, as in training
+        del data['metainfo']  # (init_model fails on None)
+    model = init_model(cfg, None, device=device)
     if checkpoint is None:
         return model
     require_file(checkpoint, 'checkpoint')

@@ -169,6 +169,14 @@ def test_checkpoint_of_another_config(smoke_ckpt):
     assert 'unexpected' in message and 'another config' in message
 
 
+def test_config_with_the_dataset_class_metainfo():
+    """``metainfo=None`` (the generated-data configs: COCO's from the dataset
+    class) loads, where MMPose's ``init_model`` alone fails on it."""
+    model = load_model(str(REPO / 'configs/study/synth_hrnet_128x96.py'), None)
+    assert model.dataset_meta['num_keypoints'] == 17
+    assert model.dataset_meta['dataset_name'] == 'coco'
+
+
 def test_detection_file_lookup(coco_samples, tmp_path):
     image = np.zeros((1000, 1000, 3), np.uint8)
     by_number = file_boxes(str(coco_samples / DET_FILE), score_thr=0.5)
