@@ -39,7 +39,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list) -> None:
             item.add_marker(pytest.mark.unit)
 
     def rank(item: pytest.Item) -> tuple:
-        path = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        path = item.path.relative_to(REPO).as_posix()
         unit = item.get_closest_marker('unit') is not None
         first = LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
         return (unit, first)

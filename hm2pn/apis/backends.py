@@ -46,16 +46,18 @@ def export_onnx(model: nn.Module, checkpoint: Optional[str], out_file: Optional[
     Traced with autograd on: ``MSBottleneck``'s no-grad path writes partial
     sums with ``torch.add(..., out=<slice>)``, which the tracer does not follow.
     """
-    config = json.dumps(model.cfg.model.to_dict(), sort_keys=True, default=str)
-    digest = hashlib.sha256(config.encode())
-    digest.update(f'{torch.__version__} opset{OPSET}'.encode())
-    for name, tensor in model.state_dict().items():
-        digest.update(name.encode() + tensor.detach().cpu().contiguous().numpy().tobytes())
-    folder = osp.dirname(osp.abspath(checkpoint)) if checkpoint else '~/.cache/hm2pn/onnx'
-    stem = osp.splitext(osp.basename(checkpoint))[0] if checkpoint else 'random'
-    path = out_file or osp.join(osp.expanduser(folder), f'{stem}.{digest.hexdigest()[:12]}.onnx')
-    if out_file is None and osp.isfile(path):
-        return path
+    path = out_file
+    if path is None:  # the cached file, keyed by config and weights
+        config = json.dumps(model.cfg.model.to_dict(), sort_keys=True, default=str)
+        digest = hashlib.sha256(config.encode())
+        digest.update(f'{torch.__version__} opset{OPSET}'.encode())
+        for name, tensor in model.state_dict().items():
+            digest.update(name.encode() + tensor.detach().cpu().contiguous().numpy().tobytes())
+        folder = osp.dirname(osp.abspath(checkpoint)) if checkpoint else '~/.cache/hm2pn/onnx'
+        stem = osp.splitext(osp.basename(checkpoint))[0] if checkpoint else 'random'
+        path = osp.join(osp.expanduser(folder), f'{stem}.{digest.hexdigest()[:12]}.onnx')
+        if osp.isfile(path):
+            return path
     require('onnx')
     os.makedirs(osp.dirname(osp.abspath(path)), exist_ok=True)
     w, h = model.head.decoder.input_size

@@ -93,11 +93,11 @@ def main(doc: str, video: bool = False) -> int:
             boxes = detector_boxes(args.det_config, *det)
         elif getattr(args, 'bboxes', None):
             boxes = file_boxes(args.bboxes, args.bbox_thr, args.bbox_ann_file)
+        calib = None  # int8 calibration crops
         if args.precision == 'int8':
             warnings.warn(INT8_NOTE, stacklevel=2)
-        calib = args.calib_ann, args.calib_img_dir, args.calib_num
-        calibration = calibration_crops(model, *calib) if args.precision == 'int8' else None
-        accelerate(model, args.backend, args.precision, args.checkpoint, args.threads, calibration)
+            calib = calibration_crops(model, args.calib_ann, args.calib_img_dir, args.calib_num)
+        accelerate(model, args.backend, args.precision, args.checkpoint, args.threads, calib)
     except (ValueError, BackendUnavailableError) as exc:
         print(f'error: {exc}', file=sys.stderr)
         return 2

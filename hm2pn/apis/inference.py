@@ -17,6 +17,7 @@ from mmpose.apis import inference_topdown, init_model
 from mmpose.evaluation.functional import nms
 from mmpose.registry import VISUALIZERS
 from mmpose.structures import merge_data_samples, split_instances
+from mmpose.structures.bbox import bbox_clip_border
 
 import hm2pn  # noqa: F401  (registers HM2PN's modules)
 import hm2pn.visualization  # noqa: F401  (HardKeypointVisualizer)
@@ -124,7 +125,7 @@ def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = 
                     f'the {w}x{h} image: the boxes belong to another image or resolution; check '
                     '--bboxes'
                 )
-        bboxes[:, :4] = bboxes[:, :4].clip(0, [w, h, w, h])  # partly outside: clipped
+        bbox_clip_border(bboxes[:, :4], (w, h))  # partly outside: clipped (in place)
         return bboxes
 
     return boxes
@@ -155,8 +156,7 @@ def detector_boxes(
             pred = inference_detector(detector, image).pred_instances.cpu()
         keep = (pred.labels == category) & (pred.scores >= score_thr)
         out = torch.cat([pred.bboxes, pred.scores[:, None]], dim=1)[keep].float().numpy()
-        h, w = image.shape[:2]
-        out[:, :4] = out[:, :4].clip(0, [w, h, w, h])  # detectors pad the image
+        bbox_clip_border(out[:, :4], image.shape[1::-1])  # detectors pad the image (in place)
         out = out[(out[:, 2] > out[:, 0]) & (out[:, 3] > out[:, 1])]
         return out[nms(out, nms_thr)] if len(out) else out
 

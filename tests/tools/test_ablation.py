@@ -140,23 +140,32 @@ def test_kept_records_skip_matching_and_rerun_changed(tmp_path, monkeypatch):
         ablation.run_one(HRNET_LSP, 3, tmp_path / 'work/seed3', args, 29500)
 
 
-@pytest.mark.unit
-def test_fine_tune_config_pretrains_first_with_the_same_seed(tmp_path, monkeypatch):
-    calls = []
+class FakeTools:
+    """Stand-in for ``ablation.execute``: tools/train.py writes a checkpoint,
+    tools/test.py PCK 0.5 (0.4 decoding the coarse heatmaps); ``calls`` keeps
+    every command."""
 
-    def fake_tools(cmd, log_file):
-        """Stand-in for tools/train.py (a checkpoint) and tools/test.py (metrics)."""
-        calls.append(cmd)
+    def __init__(self) -> None:
+        self.calls: list = []
+
+    def __call__(self, cmd: list, log_file: Path) -> None:
+        self.calls.append(cmd)
         work = Path(cmd[cmd.index('--work-dir') + 1])
         work.mkdir(parents=True, exist_ok=True)
         if Path(cmd[1]).stem == 'train':
             (work / 'epoch_1.pth').write_text('weights')
             (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
         else:
+            pck = 0.4 if 'model.head.finenet=False' in cmd else 0.5
             (work / 'run').mkdir(exist_ok=True)
-            (work / 'run' / 'run.json').write_text(json.dumps({'lsp/PCK': 0.5}))
+            (work / 'run' / 'run.json').write_text(json.dumps({'lsp/PCK': pck}))
 
-    monkeypatch.setattr(ablation, 'execute', fake_tools)
+
+@pytest.mark.unit
+def test_fine_tune_config_pretrains_first_with_the_same_seed(tmp_path, monkeypatch):
+    fake = FakeTools()
+    calls = fake.calls
+    monkeypatch.setattr(ablation, 'execute', fake)
     monkeypatch.chdir(REPO)  # study_pretrain is relative to the repository
     ft = str(REPO / 'configs/study/lsp-ft_hrnet_128x96.py')
     args = argparse.Namespace(
@@ -188,30 +197,18 @@ def test_fine_tune_config_pretrains_first_with_the_same_seed(tmp_path, monkeypat
 
 @pytest.mark.unit
 def test_finenet_models_are_evaluated_from_fine_and_coarse_heatmaps(tmp_path, monkeypatch):
-    tests = []
-
-    def fake_tools(cmd, log_file):
-        """tools/train.py writes a checkpoint, tools/test.py a PCK by decoding."""
-        work = Path(cmd[cmd.index('--work-dir') + 1])
-        work.mkdir(parents=True, exist_ok=True)
-        if Path(cmd[1]).stem == 'train':
-            (work / 'last_checkpoint').write_text(str(work / 'epoch_1.pth'))
-            return
-        tests.append(cmd)
-        (work / 'run').mkdir()
-        pck = 0.4 if 'model.head.finenet=False' in cmd else 0.5
-        (work / 'run' / 'run.json').write_text(json.dumps({'lsp/PCK': pck}))
-
-    monkeypatch.setattr(ablation, 'execute', fake_tools)
+    fake = FakeTools()
+    monkeypatch.setattr(ablation, 'execute', fake)
     args = argparse.Namespace(results=None, epochs=1, cfg_options=None, launcher='none', gpus=1)
     hm2pn_cfg = str(REPO / 'configs/lsp/hm2pn_lsp_128x96.py')
     record = ablation.run_one(hm2pn_cfg, 0, tmp_path / 'hm2pn/seed0', args, 29500)
     assert record['fine'] == {'lsp/PCK': 0.5} and record['coarse'] == {'lsp/PCK': 0.4}
+    tests = [cmd for cmd in fake.calls if Path(cmd[1]).stem == 'test']
     assert ['model.head.finenet=False' in cmd for cmd in tests] == [False, True]
     assert all(cmd[3] == str(tmp_path / 'hm2pn/seed0/epoch_1.pth') for cmd in tests)
-    tests.clear()
+    fake.calls.clear()
     record = ablation.run_one(HRNET_LSP, 0, tmp_path / 'hrnet/seed0', args, 29500)
-    assert len(tests) == 1 and 'coarse' not in record
+    assert [Path(cmd[1]).stem for cmd in fake.calls] == ['train', 'test'] and 'coarse' not in record
 
 
 @pytest.mark.e2e
