@@ -6,6 +6,7 @@
 _base_ = [
     'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
     './_base_/runtime.py',
+    './_base_/authors_augmentation.py',
 ]
 # hm2pn's reliability hooks, checkpoints and visualizer (runtime.py header)
 default_hooks = dict(checkpoint=dict(type='SafeCheckpointHook'))
@@ -48,23 +49,11 @@ model = dict(
     test_cfg=dict(flip_test=True, flip_mode='heatmap', shift_heatmap=True),
 )
 
-# Augmentation of the authors: flip p=0.5, half body p=0.3, then per sample
-# scale clip(N(1, 0.35), 0.65, 1.35) and, with p=0.6, rotation
-# clip(N(0, 45 deg), -90, 90); no box shift. MMPose's RandomBBoxTransform
-# cannot express this (its factors bound a truncated normal).
+# The authors' augmentation (../_base_/authors_augmentation.py): flip
+# p=0.5, half body p=0.3, clipped-normal scale and rotation.
 codec = dict(type='MSRAHeatmap', input_size=(192, 256), heatmap_size=(48, 64), sigma=2)
-# HRNet's half body picks the upper body when randn() < 0.5 (p=0.6915);
-# with >= 9 labelled keypoints its other rules equal MMPose's defaults.
-half_body = dict(type='RandomHalfBody', prob=0.3, upper_prioritized_prob=0.6915)
-bbox_transform = dict(
-    type='ClippedNormalBBoxTransform',
-    scale_std=0.35,
-    scale_range=(0.65, 1.35),
-    rotate_std=45.0,
-    rotate_limit=90.0,
-    rotate_prob=0.6,
-    shift_prob=0.0,
-)
+half_body = _base_.half_body
+bbox_transform = _base_.bbox_transform
 train_pipeline = [
     dict(type='LoadImage'),
     dict(type='GetBBoxCenterScale'),

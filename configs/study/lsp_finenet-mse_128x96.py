@@ -1,6 +1,6 @@
-# One-change ablation on LSP: the baseline ../lsp/hrnet_lsp_128x96.py with
-# HM2PN's FineNet after the coarse head, the fine heatmaps trained with the
-# same 1/2 MSE as the coarse ones (no hard keypoint mining); plain stage 1.
+# FineNet only on LSP: the baseline ../lsp/hrnet_lsp_128x96.py with HM2PN's
+# FineNet after the coarse head, the fine heatmaps trained with the same
+# 1/2 MSE as the coarse ones (no hard keypoint mining); plain stage 1.
 _base_ = ['../lsp/hm2pn_lsp_128x96.py']
 
 model = dict(

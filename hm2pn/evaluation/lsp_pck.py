@@ -1,10 +1,12 @@
 """PCK normalised by the torso diameter (LSP's PCK@0.2), per joint.
 
-A predicted joint is correct when its distance to the ground truth is below
-``thr`` times the instance's torso diameter (as MMPose's PCK: strictly
-below), the torso diameter being the distance between its
-right shoulder and left hip (LSP's joints 8 and 3, the convention of the LSP
-PCK literature). All labelled joints count, occluded ones included.
+The standard LSP metric of the pose literature (Pishchulin et al.'s
+evaluation code, ``getDistPCK`` / ``eval_pck.m``): a predicted joint is
+correct when its distance to the ground truth, divided by the instance's
+torso diameter, is at most ``thr`` (``<=``). The torso diameter is the
+distance between the **left shoulder and the right hip** (LSP's joints 9 and
+2 in 0-based order; ``gt(:,10) - gt(:,3)`` in the MATLAB code's 1-based
+indexing). All labelled joints count, occluded ones included.
 
 MMPose's ``PCKAccuracy(norm_item='torso')`` is not this metric for LSP: it
 takes keypoints 4 and 5 as the torso (JHMDB's layout), which are LSP's left
@@ -18,8 +20,10 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpose.registry import METRICS
 
-#: Right shoulder and left hip in LSP's joint order.
-LSP_TORSO: Tuple[int, int] = (8, 3)
+#: Left shoulder and right hip in LSP's joint order (the standard diagonal).
+LSP_TORSO: Tuple[int, int] = (9, 2)
+#: Left shoulder and right hip in COCO's 17-keypoint order.
+COCO_TORSO: Tuple[int, int] = (5, 12)
 #: LSP's joint groups of the PCK tables in the literature.
 LSP_GROUPS: Tuple[Tuple[str, Tuple[int, ...]], ...] = (
     ('Head', (12, 13)),
@@ -41,12 +45,15 @@ def torso_pck(
 ) -> Tuple[np.ndarray, np.ndarray]:
     """Per-joint correctness under PCK@``thr`` of the torso diameter.
 
+    A joint is correct when ``||pred - gt|| / ||gt[torso[0]] - gt[torso[1]]||
+    <= thr``, the literature's comparison (normalised distance, inclusive).
+
     Args:
         pred: Predicted keypoints (N, K, 2).
         gt: Ground-truth keypoints (N, K, 2).
         mask: Labelled joints (N, K), bool.
         torso: Indices of the two joints whose distance is the torso
-            diameter.
+            diameter; LSP's left shoulder and right hip by default.
         thr: Threshold as a fraction of the torso diameter.
 
     Returns:
@@ -62,7 +69,7 @@ def torso_pck(
     valid = mask.astype(bool) & ok_torso[:, None]
     dist = np.linalg.norm(pred - gt, axis=-1)  # (N, K)
     safe = np.where(ok_torso, diameter, 1.0)[:, None]
-    correct = valid & (dist < thr * safe)
+    correct = valid & (dist / safe <= thr)
     return correct, valid
 
 
@@ -84,8 +91,9 @@ class LspPCKAccuracy(BaseMetric):
     Args:
         thr (float): Threshold as a fraction of the torso. Defaults to 0.2.
         torso (tuple[int, int]): Joint indices of the torso diameter.
-            Defaults to LSP's right shoulder and left hip ``(8, 3)``; COCO's
-            order would use ``(6, 11)``.
+            Defaults to LSP's left shoulder and right hip ``(9, 2)``, the
+            standard diagonal; in COCO's order it is ``(5, 12)``
+            (:data:`COCO_TORSO`).
         collect_device (str): ``'cpu'`` or ``'gpu'``.
         prefix (str, optional): Metric name prefix. Defaults to ``'lsp'``.
     """
@@ -158,4 +166,4 @@ def _ratio(correct: np.ndarray, valid: np.ndarray) -> float:
     return float(np.sum(correct) / count) if count else float('nan')
 
 
-__all__ = ['LSP_GROUPS', 'LSP_TORSO', 'LspPCKAccuracy', 'torso_pck']
+__all__ = ['COCO_TORSO', 'LSP_GROUPS', 'LSP_TORSO', 'LspPCKAccuracy', 'torso_pck']

@@ -118,16 +118,57 @@ INTENDED = {
 }
 
 
-@pytest.mark.parametrize('name', sorted(INTENDED))
+#: study config -> (its baseline, key prefixes it may change): the model
+#: only (``coarse_to_fine_head`` is the head template that the HM2PN configs
+#: read from ../_base_/models/coarse_to_fine_head.py, not a recipe key)
+HM2PN_HEAD = ['model.backbone', 'model.head', 'coarse_to_fine_head']
+STUDY = {
+    'lsp/hm2pn_lsp_128x96': ('lsp/hrnet_lsp_128x96', HM2PN_HEAD),
+    'study/lsp_msb-only_128x96': ('lsp/hrnet_lsp_128x96', ['model.backbone']),
+    'study/lsp_finenet-mse_128x96': ('lsp/hrnet_lsp_128x96', ['model.head', 'coarse_to_fine_head']),
+    'study/lsp_no-msb_128x96': ('lsp/hm2pn_lsp_128x96', ['model.backbone']),
+    'study/lsp_no-finenet_128x96': ('lsp/hm2pn_lsp_128x96', ['model.head.finenet']),
+    'study/lsp_no-hkm_128x96': ('lsp/hm2pn_lsp_128x96', ['model.head.fine_loss']),
+    'study/lsp-w32_hrnet_128x96': (
+        'lsp/hrnet_lsp_128x96',
+        ['model.backbone.extra', 'model.head.in_channels'],
+    ),
+    'study/lsp-w32_msb-only_128x96': ('study/lsp-w32_hrnet_128x96', ['model.backbone']),
+    'study/synth_hm2pn_128x96': ('study/synth_hrnet_128x96', HM2PN_HEAD),
+    'study/synth_msb-only_128x96': ('study/synth_hrnet_128x96', ['model.backbone']),
+    'study/synth_finenet-mse_128x96': (
+        'study/synth_hrnet_128x96',
+        ['model.head', 'coarse_to_fine_head'],
+    ),
+    'study/lsp-ft_hm2pn_128x96': ('study/lsp-ft_hrnet_128x96', HM2PN_HEAD + ['study_pretrain']),
+}
+
+
+@pytest.mark.parametrize('name', sorted(INTENDED) + sorted(STUDY))
 def test_differs_only_in_intended_keys(name: str):
-    ref_name, prefixes = INTENDED[name]
+    ref_name, prefixes = {**INTENDED, **STUDY}[name]
     delta = diff(resolved(ref_name), resolved(name))
     show(f'{name} vs {ref_name}', delta)
     assert delta, f'{name} is identical to {ref_name}'
     extra = [k for k in delta if not allowed(k, prefixes)]
     assert not extra, f'{name} also changes {extra} (intended: {prefixes})'
     for prefix in prefixes:  # every intended change happens
-        assert any(allowed(k, [prefix]) for k in delta), (name, prefix)
+        assert prefix == 'coarse_to_fine_head' or any(allowed(k, [prefix]) for k in delta), (
+            name,
+            prefix,
+        )
+
+
+def test_every_study_config_is_checked():
+    """Each config of configs/lsp and configs/study is a baseline or has
+    its baseline in STUDY."""
+    names = {
+        p.relative_to(REPO / 'configs').with_suffix('').as_posix()
+        for folder in ('lsp', 'study')
+        for p in (REPO / 'configs' / folder).glob('*.py')
+    }
+    baselines = {'lsp/hrnet_lsp_128x96', 'study/synth_hrnet_128x96', 'study/lsp-ft_hrnet_128x96'}
+    assert names - baselines == set(STUDY)
 
 
 def test_ablation_losses_share_the_target_weight_setting():

@@ -1,8 +1,10 @@
-"""tools/analysis/ablation.py: the report's statistics on hand-made results,
-the kept run records and the coarse evaluation of FineNet models (unit,
-tools faked), and a tiny real study (e2e): HRNet x 1 seed, a few iterations
-on 8 LSP images, resuming an interrupted run and skipping the runs kept in
-``--results`` in a fresh work dir."""
+"""tools/analysis/ablation.py: the report's statistics (t-based confidence
+intervals) on hand-made results, the kept run records (no machine paths,
+provenance, recipe digest checked on reading), run locks and parallel jobs,
+the document blocks of docs/study.md, the coarse evaluation of FineNet
+models (unit, tools faked), and a tiny real study (e2e): HRNet x 1 seed, a
+few iterations on 8 LSP images, resuming an interrupted run and skipping the
+runs kept in ``--results`` in a fresh work dir."""
 
 import argparse
 import importlib.util
@@ -15,21 +17,40 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from tests.utils import REPO, SHARED_DATA
 
 spec = importlib.util.spec_from_file_location('ablation', REPO / 'tools/analysis/ablation.py')
 ablation = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(ablation)
+HRNET_LSP = str(REPO / 'configs/lsp/hrnet_lsp_128x96.py')
+
+
+def tiny_config(folder, name):
+    """A config file whose recipe digest the records can carry."""
+    path = folder / f'{name}.py'
+    if not path.is_file():
+        path.write_text(f'model = dict(type={name!r})\n')
+    return str(path)
 
 
 def write_run(work, name, seed, fine, coarse=None):
     run = work / name / f'seed{seed}'
     run.mkdir(parents=True)
-    record = dict(config=f'{name}.py', seed=seed, fine=fine)
+    options = [f'randomness.seed={seed}']
+    digest = ablation.recipe_digest(tiny_config(work, name), options)
+    record = dict(config=f'{name}.py', seed=seed, fine=fine, options=options, recipe=digest)
     if coarse is not None:
         record['coarse'] = coarse
     (run / 'metrics.json').write_text(json.dumps(record))
+
+
+def t_interval(diffs):
+    """Mean and 95 % t interval of paired differences, in percent points."""
+    d = 100 * np.asarray(diffs)
+    half = stats.t.ppf(0.975, len(d) - 1) * d.std(ddof=1) / np.sqrt(len(d))
+    return d.mean(), d.mean() - half, d.mean() + half
 
 
 @pytest.mark.unit
@@ -52,13 +73,14 @@ def test_report_statistics(tmp_path):
     write_run(tmp_path, 'hm2pn', 7, {'lsp/PCK': 0.99})  # unpaired seed
     text = ablation.write_report(
         tmp_path,
-        ['hrnet', 'hm2pn'],
+        [tiny_config(tmp_path, 'hrnet'), tiny_config(tmp_path, 'hm2pn')],
         'hrnet',
         ['PCK', 'coco/AP', 'PCK_occluded'],
         tmp_path / 'study.md',
     )
-    d = np.subtract(other, base)
-    se = d.std(ddof=1) / np.sqrt(3)
+    mean, lo, hi = t_interval(np.subtract(other, base))
+    # +2.67 with 2 SE = 1.76 but a t interval of ±3.79 at n=3: not resolved
+    assert lo < 0 < hi
     rows = {}  # first row of each name: the summary table
     for line in text.splitlines():
         if line.startswith('| '):
@@ -67,31 +89,34 @@ def test_report_statistics(tmp_path):
         f'{100 * np.mean(base):.2f} ± {100 * np.std(base, ddof=1):.2f}' in rows['hrnet (baseline)']
     )
     # the paired difference uses seeds 0-2 only (seed 7 has no partner)
-    assert f'+{100 * d.mean():.2f} ± {100 * se:.2f}' in rows['hm2pn']
+    assert f'| {mean:+.2f} [{lo:+.2f}, {hi:+.2f}] (n=3) |' in rows['hm2pn']
     assert '0,1,2,7' in rows['hm2pn']
-    assert '+10.00 ± 0.00' in rows['hm2pn']  # coco/AP
+    # coco/AP: +10 on every seed, resolved: bold
+    assert '**+10.00 [+10.00, +10.00] (n=3)**' in rows['hm2pn']
     assert 'hm2pn [coarse]' in rows
-    dc = np.subtract(other, coarse)
-    assert (f'+{100 * dc.mean():.2f} ± {100 * dc.std(ddof=1) / np.sqrt(3):.2f}') in text
+    mean, lo, hi = t_interval(np.subtract(other, coarse))
+    assert lo < 0 < hi  # not resolved: plain
+    assert f'| {mean:+.2f} [{lo:+.2f}, {hi:+.2f}] (n=3) |' in text
     assert 'PCK_occluded' not in text  # absent metrics are left out
     neck = [line for line in text.splitlines() if line.startswith('| neck')]
-    assert neck and '60.00 ± 10.00' in neck[0] and '+10.00 ± 0.00' in neck[0]
+    assert neck and '60.00 ± 10.00' in neck[0] and '+10.00 [+10.00, +10.00] (n=3)' in neck[0]
+    assert str(tmp_path) not in text  # no machine path in the report
     assert (tmp_path / 'study.png').stat().st_size > 1000
 
 
 @pytest.mark.unit
 def test_helpers():
     assert ablation.find_key({'lsp/PCK': 1, 'lsp/PCK/neck': 2}, 'PCK') == 'lsp/PCK'
-    assert ablation.epoch_options(3)[0] == 'train_cfg.max_epochs=3'
+    options = ablation.epoch_options(30, HRNET_LSP)
+    assert options[0] == 'train_cfg.max_epochs=30'
+    # the authors' steps at 170/210 and 200/210 of the budget
+    assert options[-1] == 'param_scheduler.0.milestones=[24,28]'
     cmd = ablation.tool_command('train', ['c.py'], 'pytorch', 4, 29501)
     assert cmd[1:4] == ['-m', 'torch.distributed.run', '--nproc_per_node=4']
     assert cmd[-2:] == ['--launcher', 'pytorch']
     assert ablation.has_finenet(str(REPO / 'configs/lsp/hm2pn_lsp_128x96.py'), [])
     assert not ablation.has_finenet(str(REPO / 'configs/lsp/hrnet_lsp_128x96.py'), [])
-    assert not ablation.has_finenet(str(REPO / 'configs/study/lsp_hkm-coarse_128x96.py'), [])
-
-
-HRNET_LSP = str(REPO / 'configs/lsp/hrnet_lsp_128x96.py')
+    assert not ablation.has_finenet(str(REPO / 'configs/study/lsp_no-finenet_128x96.py'), [])
 
 
 @pytest.mark.unit
@@ -120,7 +145,7 @@ def test_kept_records_skip_matching_and_rerun_changed(tmp_path, monkeypatch):
     monkeypatch.setattr(ablation, 'execute', no_tools)
     kept = tmp_path / 'kept'
     args = argparse.Namespace(results=kept, epochs=2, cfg_options=None, launcher='none', gpus=1)
-    options = ['randomness.seed=3', *ablation.epoch_options(2)]
+    options = ['randomness.seed=3', *ablation.epoch_options(2, HRNET_LSP)]
     record = dict(
         config=HRNET_LSP,
         seed=3,
@@ -132,8 +157,16 @@ def test_kept_records_skip_matching_and_rerun_changed(tmp_path, monkeypatch):
     kept_file.write_text(json.dumps(record))
     # recorded with the same recipe: skipped, nothing run, even in a new work dir
     assert ablation.run_one(HRNET_LSP, 3, tmp_path / 'work/seed3', args, 29500) == record
-    results = ablation.load_results(tmp_path / 'work', ['hrnet_lsp_128x96'], kept)
-    assert results == {'hrnet_lsp_128x96': {3: {'lsp/PCK': 0.5}}}
+    record['options'] = options
+    kept_file.write_text(json.dumps(record))
+    results = ablation.load_results(tmp_path / 'work', [HRNET_LSP], kept)
+    assert results == ({'hrnet_lsp_128x96': {3: {'lsp/PCK': 0.5}}}, [])
+    # a record whose digest is not what its config gives now is left out, named
+    record['recipe'] = 'feedbeef0000'
+    kept_file.write_text(json.dumps(record))
+    results, excluded = ablation.load_results(None, [HRNET_LSP], kept)
+    assert results == {} and len(excluded) == 1
+    assert 'seed3.json of hrnet_lsp_128x96: recipe feedbeef0000' in excluded[0]
     # the config changed since (here: the budget): trained again
     args.epochs = 3
     with pytest.raises(Ran, match='train.py'):
@@ -179,7 +212,8 @@ def test_fine_tune_config_pretrains_first_with_the_same_seed(tmp_path, monkeypat
     # the pretrain run: its own budget (no epoch override), the same seed
     assert 'randomness.seed=1' in trains[0] and 'train_cfg.max_epochs=2' not in trains[0]
     assert f'load_from={pre_ckpt}' in trains[1] and 'train_cfg.max_epochs=2' in trains[1]
-    assert record['pretrained'] == pre_ckpt
+    assert record['pretrained'] == 'pretrain/synth_hrnet_128x96/seed1/epoch_1.pth'
+    assert Path(work / record['pretrained']) == Path(pre_ckpt)
     assert (tmp_path / 'kept/pretrain/synth_hrnet_128x96/seed1.json').is_file()
     assert record['recipe'] != ablation.recipe_digest(
         str(REPO / 'configs/lsp/hrnet_lsp_128x96.py'), record['options']
@@ -297,3 +331,87 @@ def test_tiny_study_skips_and_resumes(tmp_path):
     table = (work / 'study.md').read_text()
     assert 'hrnet_lsp_128x96 (baseline)' in table
     assert '| head_top |' in table
+
+
+@pytest.mark.unit
+def test_record_holds_no_machine_paths_and_its_provenance(tmp_path, monkeypatch):
+    monkeypatch.setattr(ablation, 'execute', FakeTools())
+    args = argparse.Namespace(
+        results=tmp_path / 'kept', epochs=1, cfg_options=None, launcher='none', gpus=1
+    )
+    ablation.run_one(HRNET_LSP, 0, tmp_path / 'work/hrnet_lsp_128x96/seed0', args, 29500)
+    text = (tmp_path / 'kept/hrnet_lsp_128x96/seed0.json').read_text()
+    record = json.loads(text)
+    assert str(tmp_path) not in text and str(REPO) not in text
+    assert record['checkpoint'] == 'hrnet_lsp_128x96/seed0/epoch_1.pth'
+    assert record['config'] == 'configs/lsp/hrnet_lsp_128x96.py'
+    assert record['resumed'] is False and record['pretrained'] is None
+    assert isinstance(record['dirty'], bool) and record['cpu'] and record['commit'] != 'unknown'
+
+
+@pytest.mark.unit
+def test_a_locked_run_is_left_to_its_process(tmp_path, monkeypatch):
+    fake = FakeTools()
+    monkeypatch.setattr(ablation, 'execute', fake)
+    args = argparse.Namespace(results=None, epochs=1, cfg_options=None, launcher='none', gpus=1)
+    run = tmp_path / 'hrnet_lsp_128x96/seed0'
+    with ablation.locked(run):
+        with pytest.raises(ablation.Busy):
+            ablation.run_one(HRNET_LSP, 0, run, args, 29500)
+    assert fake.calls == []
+    ablation.run_one(HRNET_LSP, 0, run, args, 29500)  # released: runs
+    assert [Path(c[1]).stem for c in fake.calls] == ['train', 'test']
+
+
+@pytest.mark.unit
+def test_jobs_run_every_item_once(tmp_path, monkeypatch):
+    fake = FakeTools()
+    monkeypatch.setattr(ablation, 'execute', fake)
+    hm2pn_cfg = str(REPO / 'configs/lsp/hm2pn_lsp_128x96.py')
+    args = ablation.parse_args(
+        [HRNET_LSP, hm2pn_cfg, '--seeds', '0', '1', '--epochs', '1', '--jobs', '2']
+    )
+    args.baseline_name = 'hrnet_lsp_128x96'
+    queue = [(seed, c) for seed in (0, 1) for c in (HRNET_LSP, hm2pn_cfg)]
+    assert ablation.run_queue(queue, args, tmp_path) == []
+    trained = sorted(
+        Path(c[c.index('--work-dir') + 1]).relative_to(tmp_path).as_posix()
+        for c in fake.calls
+        if Path(c[1]).stem == 'train'
+    )
+    assert trained == [
+        'hm2pn_lsp_128x96/seed0',
+        'hm2pn_lsp_128x96/seed1',
+        'hrnet_lsp_128x96/seed0',
+        'hrnet_lsp_128x96/seed1',
+    ]
+    assert (tmp_path / 'study.md').is_file()
+
+
+@pytest.mark.unit
+def test_update_doc_rebuilds_blocks_from_kept_records(tmp_path, monkeypatch):
+    kept = tmp_path / 'kept'
+    for seed, pck in ((0, 0.5), (1, 0.6)):
+        options = [f'randomness.seed={seed}']
+        record = dict(
+            seed=seed,
+            options=options,
+            recipe=ablation.recipe_digest(HRNET_LSP, options),
+            fine={'lsp/PCK': pck},
+        )
+        ablation.keep(record, ablation.record_file(kept, HRNET_LSP, seed))
+    monkeypatch.setattr(ablation, 'ROOT', tmp_path)
+    (tmp_path / 'configs').mkdir()
+    shutil.copy(HRNET_LSP, tmp_path / 'configs/hrnet_lsp_128x96.py')
+    for name in ('_base_', 'lsp'):
+        (tmp_path / name).symlink_to(REPO / 'configs' / name)
+    doc = tmp_path / 'study.md'
+    args = 'configs/hrnet_lsp_128x96.py --results kept'
+    doc.write_text(
+        f'intro\n<!-- ablation-report: {args} -->\nstale\n<!-- /ablation-report -->\nend\n'
+    )
+    assert ablation.main(['--update-doc', str(doc)]) == 0
+    text = doc.read_text()
+    assert 'stale' not in text and text.startswith('intro\n') and text.endswith('end\n')
+    assert '| hrnet_lsp_128x96 (baseline) | 0,1 | 55.00 ± 7.07 |' in text
+    assert ablation.render_block(args) + '<!-- /ablation-report -->' in text

@@ -2,10 +2,13 @@
 
     python tools/analysis/ablation.py CONFIG [CONFIG ...] --seeds 0 1 2 \
         --work-dir work_dirs/study/lsp [--epochs 10] [--cfg-options K=V ...] \
-        [--launcher pytorch --gpus 8] [--report-only]
+        [--jobs 2] [--launcher pytorch --gpus 8] [--report-only]
+    python tools/analysis/ablation.py --update-doc docs/study.md
 
 For each seed, then each config (so paired results arrive early), one run in
-``WORK_DIR/<config name>/seed<S>/``:
+``WORK_DIR/<config name>/seed<S>/``; ``--jobs N`` trains N runs at a time,
+and a run folder is locked while a process works on it, so two studies
+started on the same work dir share the runs instead of repeating them:
 
 1. trains with ``tools/train.py`` (``randomness.seed=S``, no validation
    during training); a run with a checkpoint but no ``train_done.json`` is
@@ -17,19 +20,26 @@ For each seed, then each config (so paired results arrive early), one run in
    coarse heatmaps (``model.head.finenet=False``), reported as
    ``<name> [coarse]``;
 3. writes ``metrics.json``, and with ``--results DIR`` a copy of the
-   record (metrics, options, recipe digest, commit, machine) in
-   ``DIR/<config name>/seed<S>.json``. That folder is meant to be committed:
-   a study continued on another machine (or in a fresh clone) skips the runs
-   recorded there whose recipe digest still matches, and reruns those whose
-   config changed since.
+   record (metrics, options, recipe digest, commit and whether the tree was
+   dirty, machine and CPU model, whether training was resumed; paths
+   relative to the work dir) in ``DIR/<config name>/seed<S>.json``. That
+   folder is meant to be committed: a study continued on another machine
+   (or in a fresh clone) skips the runs recorded there whose recipe digest
+   still matches, and reruns those whose config changed since.
 
 Then (and with ``--report-only`` alone) it writes ``WORK_DIR/study.md``:
 per metric, mean +- std over seeds per config and the paired difference to
 the baseline (the first config, or ``--baseline``) over the seeds both have,
-with its standard error (std of the differences / sqrt(n)); the fine - coarse
-decoding difference of the same checkpoints; per-joint rows when the metric
-reports them (``<prefix>/PCK/<joint>``); and ``WORK_DIR/study.png``. The
-report reads the runs of ``WORK_DIR`` and of ``--results``.
+with its t-based 95 % confidence interval (bold where it excludes zero) and
+the number of pairs; the fine - coarse decoding difference of the same
+checkpoints; per-joint rows when the metric reports them
+(``<prefix>/PCK/<joint>``); and ``WORK_DIR/study.png``. The report reads the
+runs of ``WORK_DIR`` and of ``--results``, and leaves out (naming them) the
+records whose recipe digest differs from what their config gives now.
+
+``--update-doc FILE`` rebuilds, from the kept records only, every block of
+FILE written as ``<!-- ablation-report: ARGS -->`` ... ``<!-- /ablation-report
+-->``, ARGS being this tool's arguments for that table.
 
 Pretrain-then-fine-tune: a config that sets ``study_pretrain = '<config>'``
 starts from the final checkpoint of that config trained with the same seed
@@ -43,16 +53,21 @@ keypoints), so the backbone transfers and the heatmap layers start afresh.
 """
 
 import argparse
+import contextlib
+import fcntl
 import hashlib
 import json
 import math
 import os
 import platform
+import re
+import shlex
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_METRICS = ('PCK', 'PCK_occluded', 'PCK_visible', 'coco/AP')
@@ -79,16 +94,30 @@ def run_name(config: str) -> str:
     return Path(config).stem
 
 
-def epoch_options(epochs: Optional[int]) -> List[str]:
-    """``--cfg-options`` for a budget of ``epochs`` (cosine schedule)."""
+def epoch_options(epochs: Optional[int], config: str) -> List[str]:
+    """``--cfg-options`` for a budget of ``epochs``.
+
+    The first scheduler ends with the budget: a ``MultiStepLR``'s milestones
+    keep their fraction of the config's own budget (rounded down, as the
+    configs' ``max_epochs * 170 // 210``); a cosine schedule's ``T_max`` is
+    the budget.
+    """
     if epochs is None:
         return []
-    return [
+    cfg = load_config(config, [])
+    options = [
         f'train_cfg.max_epochs={epochs}',
         f'train_cfg.val_interval={epochs}',
         f'param_scheduler.0.end={epochs}',
-        f'param_scheduler.0.T_max={epochs}',
     ]
+    scheduler = cfg.param_scheduler[0]
+    if scheduler.get('type') == 'MultiStepLR':
+        own = int(cfg.train_cfg.max_epochs)
+        steps = ','.join(str(m * epochs // own) for m in scheduler.milestones)
+        options.append(f'param_scheduler.0.milestones=[{steps}]')
+    elif 'T_max' in scheduler:
+        options.append(f'param_scheduler.0.T_max={epochs}')
+    return options
 
 
 def tool_command(tool: str, args: Sequence[str], launcher: str, gpus: int, port: int) -> List[str]:
@@ -111,11 +140,17 @@ def tool_command(tool: str, args: Sequence[str], launcher: str, gpus: int, port:
     ]
 
 
+# MMEngine's Config.fromfile is not thread-safe (``mmpose::`` bases resolve
+# through pkg_resources): the --jobs threads read configs one at a time.
+CONFIG_LOCK = threading.Lock()
+
+
 def load_config(config: str, options: Sequence[str]) -> Any:
     """The config with ``--cfg-options``-style ``options`` merged."""
     from mmengine.config import Config, DictAction
 
-    cfg = Config.fromfile(config)
+    with CONFIG_LOCK:
+        cfg = Config.fromfile(config)
     if options:
         parser = argparse.ArgumentParser()
         parser.add_argument('--o', nargs='+', action=DictAction)
@@ -157,27 +192,70 @@ def recipe_digest(config: str, options: Sequence[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def provenance() -> Dict[str, Any]:
-    """Where and with what a run was made (commit, machine, versions)."""
-    import torch
-
+def _git(*args: str) -> Optional[str]:
+    """Output of ``git ARGS`` in the repository, ``None`` when git fails."""
     try:
-        commit = subprocess.run(
-            ['git', 'rev-parse', '--short', 'HEAD'],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
+        return subprocess.run(
+            ['git', *args], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        commit = 'unknown'
+        return None
+
+
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what platform knows."""
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'):
+                return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or 'unknown'
+
+
+def provenance() -> Dict[str, Any]:
+    """Where and with what a run was made: commit (``dirty`` when tracked
+    files differ from it), machine, CPU model, versions."""
+    import torch
+
+    status = _git('status', '--porcelain', '--untracked-files=no')
     return dict(
-        commit=commit,
+        commit=_git('rev-parse', '--short', 'HEAD') or 'unknown',
+        dirty=None if status is None else bool(status),
         finished=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
         machine=f'{platform.machine()} {os.cpu_count()} cpus',
+        cpu=cpu_model(),
         torch=torch.__version__,
         omp_num_threads=os.environ.get('OMP_NUM_THREADS', 'unset'),
     )
+
+
+def relative(path: Optional[str], start: Path) -> Optional[str]:
+    """``path`` relative to ``start`` (a record holds no machine paths)."""
+    return None if path is None else os.path.relpath(path, start)
+
+
+class Busy(Exception):
+    """Another process works on this run now."""
+
+
+@contextlib.contextmanager
+def locked(run_dir: Path, wait: bool = False) -> Iterator[None]:
+    """Hold ``run_dir/.lock`` (advisory, released when the process dies).
+
+    Raises:
+        Busy: the lock is held elsewhere and ``wait`` is False.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with open(run_dir / '.lock', 'w') as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError as exc:
+            raise Busy(str(run_dir)) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def record_file(results: Path, config: str, seed: int) -> Path:
@@ -247,15 +325,36 @@ def pretrained_checkpoint(
     pre_args = argparse.Namespace(
         **{**vars(args), 'epochs': None, 'cfg_options': None, 'results': None}
     )
-    record = run_one(pretrain, seed, run_dir, pre_args, port)
+    record = run_one(pretrain, seed, run_dir, pre_args, port, wait=True)
     if args.results:
         keep(record, record_file(args.results / 'pretrain', pretrain, seed))
-    return record['checkpoint']
+    return json.loads(train_done.read_text())['checkpoint']
 
 
-def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, port: int) -> Dict:
-    """Train (or resume), evaluate and record one config x seed."""
-    options = [f'randomness.seed={seed}', *epoch_options(args.epochs), *(args.cfg_options or [])]
+def run_one(
+    config: str,
+    seed: int,
+    run_dir: Path,
+    args: argparse.Namespace,
+    port: int,
+    wait: bool = False,
+) -> Dict:
+    """Train (or resume), evaluate and record one config x seed.
+
+    Raises:
+        Busy: another process holds the run (unless ``wait``).
+    """
+    with locked(run_dir, wait):
+        return _run_one(config, seed, run_dir, args, port)
+
+
+def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, port: int) -> Dict:
+    """:func:`run_one` with the run's lock held."""
+    options = [
+        f'randomness.seed={seed}',
+        *epoch_options(args.epochs, config),
+        *(args.cfg_options or []),
+    ]
     digest = recipe_digest(config, options)
     kept = record_file(args.results, config, seed) if args.results else None
     if kept is not None and kept.is_file():
@@ -319,12 +418,14 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
     evals = {'fine': options}
     if has_finenet(config, options):
         evals['coarse'] = [*options, 'model.head.finenet=False']
+    work_dir = run_dir.parents[1]
     record = dict(
-        config=config,
+        config=relative(config, ROOT),
         seed=seed,
         recipe=digest,
-        checkpoint=info['checkpoint'],
-        pretrained=info.get('pretrained'),
+        checkpoint=relative(info['checkpoint'], work_dir),
+        pretrained=relative(info.get('pretrained'), work_dir),
+        resumed=bool(info.get('resumed')),
         train_seconds=info['seconds'],
         options=options,
         **provenance(),
@@ -349,23 +450,46 @@ def run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, por
 
 
 # ---------------------------------------------------------------- report
+Results = Dict[str, Dict[int, Dict[str, float]]]
+
+
 def load_results(
-    work_dir: Path, names: Sequence[str], kept: Optional[Path] = None
-) -> Dict[str, Dict[int, Dict[str, float]]]:
-    """``{name: {seed: metrics}}`` of the finished runs in ``work_dir`` and
-    the records in ``kept`` (which win), coarse decodings as ``name [coarse]``."""
-    results: Dict[str, Dict[int, Dict[str, float]]] = {}
-    for name in names:
-        files = sorted((work_dir / name).glob('seed*/metrics.json'))
+    work_dir: Optional[Path], configs: Sequence[str], kept: Optional[Path] = None
+) -> Tuple[Results, List[str]]:
+    """Finished runs of ``configs`` in ``work_dir`` and in ``kept`` (which
+    win), checked against the configs as they are now.
+
+    Returns:
+        ``({name: {seed: metrics}}, excluded)``: coarse decodings as
+        ``name [coarse]``; ``excluded`` names each record left out because
+        its recipe digest is not what its config and options give now (the
+        config changed since the run) or it has none.
+    """
+    results: Results = {}
+    excluded: List[str] = []
+    digests: Dict[Tuple[str, Tuple[str, ...]], str] = {}
+    for config in configs:
+        name = run_name(config)
+        files = sorted((work_dir / name).glob('seed*/metrics.json')) if work_dir else []
         if kept is not None:
             files += sorted((kept / name).glob('seed*.json'))
         for done in files:
             record = json.loads(done.read_text())
+            options = tuple(record.get('options', ()))
+            if (config, options) not in digests:
+                digests[config, options] = recipe_digest(config, options)
+            expected = digests[config, options]
+            if record.get('recipe') != expected:
+                excluded.append(
+                    f'{done.name} of {name}: recipe {record.get("recipe")}, the config now '
+                    f'gives {expected}'
+                )
+                continue
             seed = int(record['seed'])
             results.setdefault(name, {})[seed] = record['fine']
             if 'coarse' in record:
                 results.setdefault(name + COARSE, {})[seed] = record['coarse']
-    return results
+    return results, excluded
 
 
 def find_key(metrics: Dict[str, float], metric: str) -> Optional[str]:
@@ -386,13 +510,18 @@ def mean_std(values: Sequence[float]) -> Tuple[float, float]:
 
 
 def paired(a: Dict[int, float], b: Dict[int, float]) -> Tuple[float, float, int]:
-    """Mean paired difference a - b over common seeds, its SE, and n."""
+    """Mean paired difference a - b over common seeds, the half-width of its
+    t-based 95 % confidence interval (NaN for fewer than 2 pairs), and n."""
+    from scipy.stats import t
+
     seeds = sorted(set(a) & set(b))
     if not seeds:
         return float('nan'), float('nan'), 0
     diffs = [a[s] - b[s] for s in seeds]
     mean, std = mean_std(diffs)
-    return mean, std / math.sqrt(len(diffs)), len(diffs)
+    n = len(diffs)
+    half = float('nan') if n < 2 else float(t.ppf(0.975, n - 1)) * std / math.sqrt(n)
+    return mean, half, n
 
 
 def fmt(mean: float, spread: float, sign: bool = False) -> str:
@@ -401,6 +530,18 @@ def fmt(mean: float, spread: float, sign: bool = False) -> str:
         return '—'
     text = f'{100 * mean:+.2f}' if sign else f'{100 * mean:.2f}'
     return text if math.isnan(spread) else f'{text} ± {100 * spread:.2f}'
+
+
+def fmt_delta(mean: float, half: float, n: int) -> str:
+    """A paired difference with its 95 % interval and n, in percent points;
+    bold when the interval excludes zero."""
+    if math.isnan(mean):
+        return '—'
+    if math.isnan(half):
+        return f'{100 * mean:+.2f} (n={n})'
+    lo, hi = mean - half, mean + half
+    text = f'{100 * mean:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}] (n={n})'
+    return f'**{text}**' if lo > 0 or hi < 0 else text
 
 
 def metric_values(
@@ -421,7 +562,7 @@ def summary_table(
     baseline: str,
     metrics: Sequence[str],
 ) -> List[str]:
-    """Markdown rows: per config, mean ± std and Δ to the baseline ± SE."""
+    """Markdown rows: per config, mean ± std and Δ to the baseline [95 % CI]."""
     header = ['config', 'seeds']
     for m in metrics:
         header += [m, f'Δ {m}']
@@ -439,8 +580,7 @@ def summary_table(
             if name == baseline or not vals:
                 row.append('')
             else:
-                d, se, _ = paired(vals, metric_values(results, baseline, m))
-                row.append(fmt(d, se, sign=True))
+                row.append(fmt_delta(*paired(vals, metric_values(results, baseline, m))))
         lines.append('| ' + ' | '.join(row) + ' |')
     return lines
 
@@ -455,10 +595,8 @@ def coarse_table(
             continue
         row = [name, ','.join(map(str, sorted(results[name + COARSE])))]
         for m in metrics:
-            d, se, _ = paired(
-                metric_values(results, name, m), metric_values(results, name + COARSE, m)
-            )
-            row.append(fmt(d, se, sign=True))
+            fine = metric_values(results, name, m)
+            row.append(fmt_delta(*paired(fine, metric_values(results, name + COARSE, m))))
         lines.append('| ' + ' | '.join(row) + ' |')
     if not lines:
         return []
@@ -487,7 +625,7 @@ def joint_table(
     baseline: str,
     keys: Sequence[str],
 ) -> List[str]:
-    """Markdown rows per joint: baseline mean ± std, others' Δ ± SE."""
+    """Markdown rows per joint: baseline mean ± std, others' Δ [95 % CI]."""
     shown = [n for n in names if n in results]
     header = ['joint'] + [n if n == baseline else f'Δ {n}' for n in shown]
     lines = ['| ' + ' | '.join(header) + ' |', '|---|' + '---:|' * len(shown)]
@@ -499,7 +637,7 @@ def joint_table(
             if name == baseline:
                 row.append(fmt(*mean_std(list(vals.values()))) if vals else '—')
             else:
-                row.append(fmt(*paired(vals, base)[:2], sign=True))
+                row.append(fmt_delta(*paired(vals, base)))
         lines.append('| ' + ' | '.join(row) + ' |')
     return lines
 
@@ -511,7 +649,8 @@ def plot(
     metric: str,
     out_file: Path,
 ) -> None:
-    """Per config: seeds and mean ± std of ``metric``; per joint: Δ ± SE."""
+    """Per config: seeds and mean ± std of ``metric``; per joint: Δ with its
+    95 % interval."""
     import matplotlib
 
     matplotlib.use('Agg')
@@ -555,60 +694,161 @@ def plot(
         ax.axhline(0, color='k', lw=0.5)
         ax.set_xticks([i + 0.4 - width / 2 for i in range(len(keys))])
         ax.set_xticklabels([k.split('/')[-1] for k in keys], rotation=45, ha='right', fontsize=7)
-        ax.set_ylabel(f'Δ vs {baseline} (x100), ± SE')
+        ax.set_ylabel(f'Δ vs {baseline} (x100), 95 % CI')
         ax.legend(fontsize=6)
     fig.tight_layout()
     fig.savefig(out_file, dpi=110)
     plt.close(fig)
 
 
+LEGEND = (
+    'Numbers x100. Per config: mean ± sample std over the seeds listed. Δ: mean '
+    'paired difference (same seed) to the baseline `{baseline}`, its t-based 95 % '
+    'confidence interval [low, high] and the number of pairs n; bold where the '
+    'interval excludes zero, i.e. where the difference is resolved at that n. '
+    '`[coarse]`: the same checkpoints decoded from the coarse heatmaps (FineNet '
+    'skipped).'
+)
+
+
+def report_tables(
+    results: Results,
+    excluded: Sequence[str],
+    names: Sequence[str],
+    baseline: str,
+    metrics: Sequence[str],
+) -> List[str]:
+    """Markdown lines of the report: legend, summary, fine - coarse and
+    per-joint tables (what ``--update-doc`` writes into a document)."""
+    lines = [LEGEND.format(baseline=baseline), '']
+    if excluded:
+        lines += ['Left out, recipe changed since the run:', ''] + [f'- {e}' for e in excluded]
+        lines.append('')
+    if not results:
+        return lines + ['No finished runs yet.', '']
+    all_names = [x for n in names for x in (n, n + COARSE)]
+    present = [m for m in metrics if any(metric_values(results, n, m) for n in results)]
+    lines += summary_table(results, all_names, baseline, present) + ['']
+    coarse = coarse_table(results, names, present)
+    if coarse:
+        lines += ['FineNet: fine - coarse decoding, same checkpoints:', ''] + coarse + ['']
+    for m in present:
+        keys = joint_keys(results, m.split('/')[-1])
+        if keys:
+            lines += [f'Per joint, {m}:', ''] + joint_table(results, names, baseline, keys) + ['']
+    return lines
+
+
 def write_report(
     work_dir: Path,
-    names: Sequence[str],
+    configs: Sequence[str],
     baseline: str,
     metrics: Sequence[str],
     out_md: Path,
     kept: Optional[Path] = None,
 ) -> str:
     """Write the Markdown report and the plot; return the Markdown."""
-    results = load_results(work_dir, names, kept)
+    names = [run_name(c) for c in configs]
+    results, excluded = load_results(work_dir, configs, kept)
+    for line in excluded:
+        print(f'warning: left out {line}', file=sys.stderr)
     out_md.parent.mkdir(parents=True, exist_ok=True)
-    all_names = [x for n in names for x in (n, n + COARSE)]
+    lines = ['# Study results', ''] + report_tables(results, excluded, names, baseline, metrics)
     present = [m for m in metrics if any(metric_values(results, n, m) for n in results)]
-    lines = [
-        f'# Study results: {work_dir}',
-        '',
-        'Numbers x100. Per config: mean ± sample std over the seeds '
-        'listed. Δ: mean paired difference (same seed) to the baseline '
-        f'`{baseline}` ± its standard error (std of the differences / '
-        'sqrt(n)). `[coarse]`: the same checkpoints decoded from the '
-        'coarse heatmaps (FineNet skipped).',
-        '',
-    ]
-    if not results:
-        lines.append('No finished runs yet.')
-    else:
-        lines += summary_table(results, all_names, baseline, present) + ['']
-        coarse = coarse_table(results, names, present)
-        if coarse:
-            lines += ['## FineNet: fine - coarse decoding, same checkpoints', ''] + coarse + ['']
-        for m in present:
-            keys = joint_keys(results, m.split('/')[-1])
-            if keys:
-                lines += (
-                    [f'## Per joint: {m}', ''] + joint_table(results, names, baseline, keys) + ['']
-                )
-        if present:
-            plot(results, names, baseline, present[0], out_md.with_suffix('.png'))
-            lines += [f'![{present[0]}]({out_md.with_suffix(".png").name})', '']
+    if present:
+        plot(results, names, baseline, present[0], out_md.with_suffix('.png'))
+        lines += [f'![{present[0]}]({out_md.with_suffix(".png").name})', '']
     text = '\n'.join(lines)
     out_md.write_text(text)
     return text
 
 
+# ---------------------------------------------------------------- documents
+BLOCK = re.compile(
+    r'(<!-- ablation-report: (?P<args>.*?) -->\n)(?P<body>.*?)(<!-- /ablation-report -->)', re.S
+)
+
+
+def render_block(arguments: str) -> str:
+    """The tables of one document block, from the kept records its
+    arguments name (paths relative to the repository root)."""
+    args = parse_args(shlex.split(arguments))
+    if not args.configs or args.results is None:
+        raise SystemExit(f'error: a report block needs configs and --results: {arguments!r}')
+    configs = [str(ROOT / c) for c in args.configs]
+    baseline = run_name(args.baseline) if args.baseline else run_name(configs[0])
+    results, excluded = load_results(None, configs, ROOT / args.results)
+    names = [run_name(c) for c in configs]
+    return '\n'.join(report_tables(results, excluded, names, baseline, args.metrics))
+
+
+def update_doc(path: Path) -> int:
+    """Rebuild every report block of ``path``; return how many there are."""
+    text = path.read_text()
+    count = len(BLOCK.findall(text))
+    if not count:
+        raise SystemExit(f'error: {path} has no <!-- ablation-report: ... --> block')
+    path.write_text(
+        BLOCK.sub(lambda m: m.group(1) + render_block(m.group('args')) + m.group(4), text)
+    )
+    return count
+
+
+# ---------------------------------------------------------------- main
+def run_queue(
+    queue: Sequence[Tuple[int, str]], args: argparse.Namespace, work_dir: Path
+) -> List[str]:
+    """Run ``(seed, config)`` items, ``args.jobs`` at a time; return the
+    failed ones (stops taking new items at the first failure unless
+    ``--keep-going``)."""
+    items = iter(queue)
+    guard = threading.Lock()
+    failures: List[str] = []
+    base_port = 29500 + os.getpid() % 1000
+
+    def report() -> None:
+        with guard:
+            write_report(
+                work_dir,
+                args.configs,
+                args.baseline_name,
+                args.metrics,
+                work_dir / 'study.md',
+                args.results,
+            )
+
+    def worker(slot: int) -> None:
+        while True:
+            with guard:
+                item = None if failures and not args.keep_going else next(items, None)
+            if item is None:
+                return
+            seed, config = item
+            name = run_name(config)
+            print(f'[{time.strftime("%H:%M:%S")}] {name} seed {seed}', flush=True)
+            try:
+                run_one(config, seed, work_dir / name / f'seed{seed}', args, base_port + slot)
+            except Busy:
+                print(f'  {name} seed {seed}: another process runs it, skipped', flush=True)
+                continue
+            except Exception as exc:  # noqa: BLE001  (a thread must not die silently)
+                print(f'  FAILED: {name} seed {seed}: {type(exc).__name__}: {exc}', flush=True)
+                with guard:
+                    failures.append(f'{name} seed {seed}')
+                continue
+            report()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(max(1, args.jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('configs', nargs='+', help='config files')
+    parser.add_argument('configs', nargs='*', help='config files')
     parser.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     parser.add_argument(
         '--work-dir',
@@ -629,8 +869,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         '--epochs',
         type=int,
         help='override the training budget (epochs; sets '
-        "train_cfg.max_epochs and the first scheduler's "
-        "end/T_max); default: the configs' own",
+        "train_cfg.max_epochs and the first scheduler's end and milestones "
+        "or T_max); default: the configs' own",
     )
     parser.add_argument(
         '--metrics',
@@ -639,6 +879,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         help='metrics of the table (a key or its last part, e.g. PCK, coco/AP)',
     )
     parser.add_argument('--cfg-options', nargs='+', help='extra overrides for every run, KEY=VALUE')
+    parser.add_argument('--jobs', type=int, default=1, help='runs trained at a time (default 1)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm'], default='none')
     parser.add_argument(
         '--gpus', type=int, default=1, help='processes per run with --launcher pytorch'
@@ -649,41 +890,50 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument(
         '--keep-going', action='store_true', help='continue with the next run when one fails'
     )
+    parser.add_argument(
+        '--update-doc',
+        type=Path,
+        metavar='FILE',
+        help='rebuild the <!-- ablation-report: ARGS --> blocks of FILE from the kept '
+        'records their ARGS name, then exit',
+    )
     return parser.parse_args(argv)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parse_args(argv)
+    if args.update_doc is not None:
+        print(f'{args.update_doc}: {update_doc(args.update_doc)} report blocks rebuilt')
+        return 0
+    if not args.configs:
+        raise SystemExit('error: give the config files of the study (or --update-doc FILE)')
     for config in args.configs:
         if not Path(config).is_file():
             raise SystemExit(f'error: config {config} does not exist')
     names = [run_name(c) for c in args.configs]
     if len(set(names)) != len(names):
         raise SystemExit(f'error: config names must be unique, got {names}')
-    baseline = run_name(args.baseline) if args.baseline else names[0]
-    if baseline not in names:
+    args.baseline_name = run_name(args.baseline) if args.baseline else names[0]
+    if args.baseline_name not in names:
         raise SystemExit(f'error: --baseline {args.baseline} is not one of the configs {names}')
     work_dir = args.work_dir.resolve()
     if args.results is not None:
         args.results = args.results.resolve()
-    failures = []
+    failures: List[str] = []
     if not args.report_only:
-        port = 29500 + os.getpid() % 1000
-        for seed in args.seeds:
-            for config, name in zip(args.configs, names):
-                print(f'[{time.strftime("%H:%M:%S")}] {name} seed {seed}', flush=True)
-                try:
-                    run_one(config, seed, work_dir / name / f'seed{seed}', args, port)
-                except RuntimeError as exc:
-                    if not args.keep_going:
-                        raise SystemExit(f'error: {exc}') from exc
-                    print(f'  FAILED: {exc}', flush=True)
-                    failures.append(f'{name} seed {seed}')
-                write_report(
-                    work_dir, names, baseline, args.metrics, work_dir / 'study.md', args.results
-                )
+        queue = [(seed, config) for seed in args.seeds for config in args.configs]
+        failures = run_queue(queue, args, work_dir)
+        if failures and not args.keep_going:
+            raise SystemExit(f'error: {failures[0]} failed; see its study_run.log')
     print(
-        write_report(work_dir, names, baseline, args.metrics, work_dir / 'study.md', args.results)
+        write_report(
+            work_dir,
+            args.configs,
+            args.baseline_name,
+            args.metrics,
+            work_dir / 'study.md',
+            args.results,
+        )
     )
     print(f'\nreport: {work_dir / "study.md"}')
     if failures:
