@@ -415,3 +415,17 @@ def test_update_doc_rebuilds_blocks_from_kept_records(tmp_path, monkeypatch):
     assert 'stale' not in text and text.startswith('intro\n') and text.endswith('end\n')
     assert '| hrnet_lsp_128x96 (baseline) | 0,1 | 55.00 ± 7.07 |' in text
     assert ablation.render_block(args) + '<!-- /ablation-report -->' in text
+
+
+@pytest.mark.unit
+def test_study_doc_tables_are_the_kept_records():
+    """Every table of docs/study.md is what --update-doc builds from
+    docs/study_runs now (a changed record or config shows here)."""
+    text = (REPO / 'docs/study.md').read_text()
+    blocks = list(ablation.BLOCK.finditer(text))
+    assert len(blocks) == 3
+    for block in blocks:
+        assert block.group('body') == ablation.render_block(block.group('args')), (
+            f'docs/study.md is stale: run python tools/analysis/ablation.py --update-doc '
+            f'docs/study.md ({block.group("args")[:60]}...)'
+        )
