@@ -3,7 +3,8 @@ crops: the COCO samples with their detector boxes, flip test on and off,
 HM2PN, HRNet and SimpleBaseline; the ONNX cache; missing packages.
 
 Parity is asserted where it is well defined. The heatmaps must agree within
-``HEATMAP_RTOL`` of each keypoint's peak, everywhere. The decoded keypoints
+``HEATMAP_RTOL`` of each keypoint's peak plus ``HEATMAP_ATOL_OF_MAX`` of
+the person's largest heatmap value, everywhere. The decoded keypoints
 must agree within 0.5 px wherever MMPose's decoding is well conditioned:
 :func:`decode_sensitivity` bounds (to first order) how far a heatmap change
 within that tolerance can move the decoded keypoint; a keypoint is well
@@ -60,6 +61,12 @@ val_dataloader = dict(dataset=dict(pipeline=[
 test_dataloader = val_dataloader
 """
 HEATMAP_RTOL = 2e-4  # measured: at most 8e-5 (random HM2PN), PyTorch itself alike
+#: plus this fraction of the person's largest heatmap value: fp32 rounding
+#: scales with the output's magnitude, so a nearly flat heatmap (random
+#: HM2PN, flip off: a peak of 2.7e-5 beside a person maximum of 3.0) differs
+#: by more than HEATMAP_RTOL of its own peak (3.2e-4); measured at most
+#: 1.8e-6 of the person maximum
+HEATMAP_ATOL_OF_MAX = 1e-5
 KEYPOINT_ATOL = 0.5  # image px
 WELL_CONDITIONED_MIN = 0.6  # of all keypoints (random weights: 68-97%)
 
@@ -161,7 +168,7 @@ def check_parity(model, ref: dict, out: dict, label: str) -> np.ndarray:
     peak = np.abs(ref['heatmaps']).max(axis=(2, 3))  # (N, K)
     heat_dev = np.abs(out['heatmaps'] - ref['heatmaps']).max(axis=(2, 3))
     dist = np.linalg.norm(out['keypoints'] - ref['keypoints'], axis=-1)
-    delta = HEATMAP_RTOL * peak
+    delta = HEATMAP_RTOL * peak + HEATMAP_ATOL_OF_MAX * peak.max(axis=1, keepdims=True)
     sens = np.stack(
         [decode_sensitivity(h, d, model.head.decoder) for h, d in zip(ref['heatmaps'], delta)]
     )
