@@ -11,7 +11,7 @@ import torch
 from mmengine.fileio import dump
 from tqdm import tqdm
 
-from ..compat import OFFLINE_ENV
+from ..compat import OFFLINE_ENV, UNSAFE_FLAG, UNSAFE_HELP, allow_unsafe_load
 from .backends import BACKENDS, PRECISIONS, BackendUnavailableError, accelerate, calibration_crops
 from .inference import (
     InferenceError,
@@ -62,6 +62,7 @@ def parse_args(doc: str, video: bool) -> argparse.Namespace:
     add('--thickness', type=int, default=2)
     add('--no-bbox', action='store_true')
     add('--offline', action='store_true', help=f'never download weights (sets {OFFLINE_ENV}=1)')
+    add(UNSAFE_FLAG, action='store_true', help=UNSAFE_HELP)
     if video:
         add('--out', required=True, help='annotated .mp4 to write')
         add('--max-frames', type=int, help='at most this many frames (default: all)')
@@ -81,6 +82,8 @@ def main(doc: str, video: bool = False) -> int:
     torch.set_flush_denormal(True)  # as training's FlushDenormalHook: they slow eager CPU down
     if args.offline:
         os.environ[OFFLINE_ENV] = '1'
+    if args.unsafe_load_checkpoint:
+        allow_unsafe_load()
     cap = cv2.VideoCapture(args.input) if video else None
     try:
         if video and not cap.isOpened():

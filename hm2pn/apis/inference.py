@@ -21,6 +21,7 @@ from mmpose.structures.bbox import bbox_clip_border
 
 import hm2pn  # noqa: F401  (registers HM2PN's modules)
 import hm2pn.visualization  # noqa: F401  (HardKeypointVisualizer)
+from hm2pn.compat import UnsafeCheckpointError
 from hm2pn.runtime import read_config
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -50,10 +51,12 @@ def read_json(path: str, what: str):
 def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> torch.nn.Module:
     """MMPose's ``init_model`` of ``config`` on ``device`` (eval mode, with
     ``cfg`` and ``dataset_meta``) plus a strict load of ``checkpoint``
-    (``module.`` stripped; ``None``: random weights).
+    (``module.`` stripped; ``None``: random weights). The checkpoint loads
+    with ``weights_only`` (:mod:`hm2pn.compat`).
 
     Raises:
-        InferenceError: A missing file or a checkpoint of another config.
+        InferenceError: A missing file, a checkpoint of another config, or
+            one that ``weights_only`` loading refuses.
     """
     require_file(config, 'config file')
     cfg = read_config(config)
@@ -66,6 +69,8 @@ def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> t
     require_file(checkpoint, 'checkpoint')
     try:
         ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    except UnsafeCheckpointError as exc:
+        raise InferenceError(str(exc)) from exc
     except Exception as exc:  # torch raises many types for a bad file
         raise InferenceError(
             f'{checkpoint}: cannot be read as a checkpoint ({exc!r:.200}): '
