@@ -16,7 +16,7 @@ import sys
 
 from mmengine.runner import Runner
 
-from hm2pn.apis import BACKENDS, PRECISIONS
+from hm2pn.apis import BACKENDS, PRECISIONS, BackendUnavailableError, check_backend
 from hm2pn.compat import UNSAFE_FLAG, UNSAFE_HELP, UnsafeCheckpointError, allow_unsafe_load
 from hm2pn.evaluation.test_dev import configure_test_dev, write_submission
 from hm2pn.runtime import (
@@ -101,6 +101,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.unsafe_load_checkpoint:
         allow_unsafe_load()
+    try:
+        check_backend(args.backend, args.precision)  # before any model or data work
+    except (ValueError, BackendUnavailableError) as exc:
+        parser.error(str(exc))
 
     cfg = prepare(read_config(args.config), args)
     cfg.load_from = args.checkpoint

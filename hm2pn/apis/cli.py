@@ -15,7 +15,14 @@ from mmengine.fileio import dump
 from tqdm import tqdm
 
 from ..compat import OFFLINE_ENV, UNSAFE_FLAG, UNSAFE_HELP, allow_unsafe_load
-from .backends import BACKENDS, PRECISIONS, BackendUnavailableError, accelerate, calibration_crops
+from .backends import (
+    BACKENDS,
+    PRECISIONS,
+    BackendUnavailableError,
+    Calibration,
+    accelerate,
+    check_backend,
+)
 from .inference import (
     BoxSource,
     InferenceError,
@@ -233,6 +240,7 @@ def main(doc: str, video: bool = False) -> int:
         allow_unsafe_load()
     cap = None
     try:
+        check_backend(args.backend, args.precision)
         if video:
             fourcc = check_video_out(args.out, args.input)
             cap = cv2.VideoCapture(args.input)
@@ -250,10 +258,9 @@ def main(doc: str, video: bool = False) -> int:
             boxes = detector_boxes(args.det_config, *det)
         elif getattr(args, 'bboxes', None):
             boxes = file_boxes(args.bboxes, args.bbox_thr, args.bbox_ann_file)
-        calib = None  # int8 calibration crops
+        calib = Calibration(args.calib_ann, args.calib_img_dir, args.calib_num)  # int8, if uncached
         if args.precision == 'int8':
             warnings.warn(INT8_NOTE, stacklevel=2)
-            calib = calibration_crops(model, args.calib_ann, args.calib_img_dir, args.calib_num)
         accelerate(model, args.backend, args.precision, args.checkpoint, args.threads, calib)
     except (ValueError, BackendUnavailableError) as exc:
         if cap is not None:
