@@ -3,8 +3,8 @@ through ``mim train`` hit.
 
 Applied once, on ``import hm2pn`` (every config of ours imports it through
 ``custom_imports``). Each fix names the upstream bug, is applied only on the
-library versions that need it, and logs one line the first time it changes
-what happens:
+library versions that need it, and logs when it changes what happens (the
+CPU-DDP fix once, a full unpickling every time):
 
 1. **Checkpoints never run code** (torch >= 2.6): every loader of MMEngine's
    ``CheckpointLoader`` (local files, http(s) with its "rank 0 downloads
@@ -16,10 +16,14 @@ what happens:
    ``tools/test.py`` and ``--resume``. A checkpoint holding anything else
    (a pickled function or class that would run on loading) is refused with
    :class:`UnsafeCheckpointError` naming the file and the global. Full
-   unpickling only for files the user trusts explicitly: ``--resume`` of
-   the run's own work dir (``tools/train.py`` calls
-   :func:`trust_checkpoint`), ``--unsafe-load-checkpoint`` in our tools
-   and demos, or ``HM2PN_UNSAFE_LOAD_CHECKPOINT=1``. (MMEngine <= 0.10.7,
+   unpickling only for files the user trusts explicitly: ``--resume`` of a
+   checkpoint inside the run's own work dir (``tools/train.py`` and
+   ``find_resumable_checkpoint`` call :func:`trust_checkpoint`),
+   ``--unsafe-load-checkpoint`` in our tools and demos, or
+   ``HM2PN_UNSAFE_LOAD_CHECKPOINT=1``. Torch's switches
+   ``TORCH_FORCE_(NO_)WEIGHTS_ONLY_LOAD`` are set for the length of each
+   load only (and a user's ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is not an
+   opt-in here). (MMEngine <= 0.10.7,
    open-mmlab/mmengine#1655, calls ``torch.load`` without ``weights_only``,
    so without the allowed types its own checkpoints are refused on torch
    >= 2.6 with ``Weights only load failed``; its http loader passes

@@ -82,14 +82,15 @@ def check_backend(backend: str, precision: str) -> None:
 
 
 def _function_code(func: Callable) -> bytes:
-    """A function's source (its bytecode when there is none), and its
-    bytecode: a wrapper with ``functools.wraps`` differs from the original."""
+    """A function's source and its bytecode and names (a wrapper with
+    ``functools.wraps`` shows the original's source, not its bytecode);
+    nothing that changes from one process to the next (no addresses)."""
     try:
         source = inspect.getsource(func).encode()
     except (OSError, TypeError):
         source = b''
     code = getattr(func, '__code__', None)
-    return source + (code.co_code + repr(code.co_consts).encode() if code else b'')
+    return source + (code.co_code + repr(code.co_names).encode() if code else b'')
 
 
 def code_digest(model: nn.Module) -> str:

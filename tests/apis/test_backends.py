@@ -3,6 +3,8 @@ calibration only when the quantized file is missing, export from a CPU copy
 whatever the model's device, and cache keys that follow the code, versions
 and quantization settings."""
 
+import os
+import subprocess
 import sys
 
 import numpy as np
@@ -119,3 +121,17 @@ def test_calibration_key_follows_its_files(smoke_model, tmp_path):
     ann.write_text('{"images": [], "annotations": [], "info": {}}')
     assert spec.key(smoke_model) != key
     assert Calibration(str(ann), str(tmp_path), 20).key(smoke_model)['num'] == 20
+
+
+def test_code_digest_is_the_same_in_another_process(smoke_model):
+    """The cache is reused by the next run: nothing process-specific (such as
+    object addresses) in the key."""
+    probe = (
+        'from hm2pn.apis import load_model; from hm2pn.apis.backends import code_digest; '
+        f'print(code_digest(load_model({str(REPO / SMOKE_CONFIG)!r}, None)))'
+    )
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run(
+        [sys.executable, '-c', probe], cwd=REPO, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert out[-1] == backends.code_digest(smoke_model)
