@@ -14,8 +14,11 @@ Example::
         --bboxes ../shared/data/coco/test_coco_det_AP_H_56.json \\
         --backend onnxruntime --out-dir work_dirs/demo
 
-A bad image is reported at the end and skipped; the exit status is then 1
-(2 when nothing could start).
+Two images with one stem (``a.jpg``, ``a.png``) write ``a_jpg.*`` and
+``a_png.*``; ``--out-dir`` must not be the input folder. With ``--bboxes``,
+images without an entry in the file are counted in a warning. A bad image is
+reported at the end and skipped; the exit status is then 1, as when no image
+matched the ``--bboxes`` file (2 when nothing could start).
 """
 
 from hm2pn.apis.cli import main

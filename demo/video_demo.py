@@ -1,8 +1,11 @@
 """Top-down pose estimation on a video, frame by frame.
 
-Writes an annotated ``--out`` (mp4; drawings as in ``demo/image_demo.py``)
-and the per-frame COCO keypoint results next to it (``.json``). Person boxes
-come from ``--det-config`` (MMDetection) or the whole frame.
+Writes an annotated ``--out`` (``.mp4`` with the mp4v codec or ``.avi`` with
+MJPG; drawings as in ``demo/image_demo.py``) and the per-frame COCO keypoint
+results next to it (``.json``), reading frames until the video ends (or
+``--max-frames``; 0: all). Person boxes come from ``--det-config``
+(MMDetection) or the whole frame. Exit status 2 when nothing could be
+written (another container, a writer that does not open, no frame).
 
 Example::
 

@@ -7,8 +7,11 @@
 # Environment switches:
 #   HM2PN_VENV=/path        where the venv lives (default: <repo>/.venv)
 #   HM2PN_NO_VENV=1         install into the python on PATH instead of a venv
+#                           (its "up to date" stamp is kept per interpreter in
+#                           $HM2PN_CACHE/stamps, so each env gets its own install)
 #   HM2PN_KEEP_TORCH=1      keep the torch/torchvision already installed (e.g.
-#                           your own CUDA build); a full mmcv is compiled against it
+#                           your own CUDA build); the lite mmcv uses its
+#                           torchvision, HM2PN_MMCV_OPS=full compiles mmcv against it
 #   HM2PN_MMCV_OPS=lite     (default) mmcv 2.1.0 without compiled ops; its
 #                           mmcv._ext is tools/mmcv_lite/_ext.py, which runs nms,
 #                           soft-nms and RoIAlign (what pose models and the RTMDet /
@@ -122,7 +125,7 @@ find_uv() {  # sets UV, or falls back to INSTALLER=pip
 # ---- interpreter ---------------------------------------------------------
 if [[ "${HM2PN_NO_VENV:-0}" == 1 ]]; then
     PY=$(command -v python3 || command -v python)
-    STAMP_DIR=$CACHE
+    STAMP_DIR=''  # per interpreter, below
 else
     VENV=${HM2PN_VENV:-$ROOT/.venv}
     if [[ ! -x "$VENV/bin/python" ]]; then
@@ -138,13 +141,21 @@ else
     PY=$VENV/bin/python
     STAMP_DIR=$VENV
 fi
+# The interpreter the stack goes into: its path (a venv's or conda env's own
+# python) and version. Part of the stamp, so another interpreter installs.
+PY_ID=$("$PY" -c 'import sys; print(sys.executable, sys.version.split()[0])') \
+    || die "cannot run $PY"
+if [[ -z "$STAMP_DIR" ]]; then
+    STAMP_DIR=$CACHE/stamps/$(printf '%s' "$PY_ID" | sha256sum | cut -c1-16)
+fi
 mkdir -p "$STAMP_DIR"
 
-# The stamp records what was installed; a changed input re-runs the install.
+# The stamp records what was installed, and where; a changed input re-runs
+# the install.
 want_tests=${HM2PN_WITH_TESTS:-0}
 key=$(cat "$ROOT"/requirements/{torch,build,runtime}.txt "$ROOT/tools/install.sh" \
       "$ROOT/setup.py" "$LITE_EXT" \
-      | { cat; echo "keep_torch=${HM2PN_KEEP_TORCH:-0} ops=$OPS root=$ROOT"; } \
+      | { cat; echo "keep_torch=${HM2PN_KEEP_TORCH:-0} ops=$OPS root=$ROOT python=$PY_ID"; } \
       | sha256sum | cut -c1-16)
 STAMP=$STAMP_DIR/.hm2pn-install-$key
 TESTS_STAMP=$STAMP_DIR/.hm2pn-tests-$(sha256sum < "$ROOT/requirements/tests.txt" | cut -c1-16)

@@ -4,14 +4,20 @@ python tools/test.py CONFIG CHECKPOINT [--dump results.pkl] [--gt-bbox]
 python tools/test.py CONFIG CHECKPOINT --backend openvino [--precision bf16]
 python tools/test.py CONFIG CHECKPOINT --test-dev [--test-dev-info JSON]
     [--test-dev-dets JSON] [--test-dev-images DIR] [--test-dev-out JSON]
+
+The checkpoint loads with ``torch.load(weights_only=True)``: a file holding
+anything but tensors and plain data is refused unless
+``--unsafe-load-checkpoint`` (only for files you trust).
 """
 
 import argparse
 import os.path as osp
+import sys
 
 from mmengine.runner import Runner
 
-from hm2pn.apis import BACKENDS, PRECISIONS
+from hm2pn.apis import BACKENDS, PRECISIONS, BackendUnavailableError, check_backend
+from hm2pn.compat import UNSAFE_FLAG, UNSAFE_HELP, UnsafeCheckpointError, allow_unsafe_load
 from hm2pn.evaluation.test_dev import configure_test_dev, write_submission
 from hm2pn.runtime import (
     add_args,
@@ -91,7 +97,14 @@ def main() -> None:
         '<work_dir>/person_keypoints_test-dev2017_<config>'
         '_results.json)',
     )
+    parser.add_argument(UNSAFE_FLAG, action='store_true', help=UNSAFE_HELP)
     args = parser.parse_args()
+    if args.unsafe_load_checkpoint:
+        allow_unsafe_load()
+    try:
+        check_backend(args.backend, args.precision)  # before any model or data work
+    except (ValueError, BackendUnavailableError) as exc:
+        parser.error(str(exc))
 
     cfg = prepare(read_config(args.config), args)
     cfg.load_from = args.checkpoint
@@ -109,9 +122,12 @@ def main() -> None:
     # test-dev: no annotations to check (configure_test_dev checks its inputs)
     preflight(cfg, splits=() if args.test_dev else ('test',))
     runner = Runner.from_cfg(cfg)
-    if args.backend != 'pytorch' or args.precision != 'fp32':
-        accelerate_runner(runner, cfg, args)
-    runner.test()
+    try:
+        if args.backend != 'pytorch' or args.precision != 'fp32':
+            accelerate_runner(runner, cfg, args)
+        runner.test()
+    except UnsafeCheckpointError as exc:
+        sys.exit(f'error: {exc}')
     if args.test_dev and runner.rank == 0:
         name = osp.splitext(osp.basename(args.config))[0].replace('_', '-')
         out = args.test_dev_out or osp.join(

@@ -8,12 +8,28 @@ The hooks that run are the config's (ours inherit the reliability hooks of
 Before the runner is built, the config's module arguments and datasets are
 checked (``hm2pn.runtime.preflight``); ``--resume`` without a path skips
 truncated or NaN checkpoints.
+
+Checkpoints load with ``torch.load(weights_only=True)`` (``hm2pn.compat``):
+``load_from`` and ``init_cfg`` ``Pretrained`` files holding anything but
+tensors and plain data are refused unless ``--unsafe-load-checkpoint``. A
+``--resume`` checkpoint inside the work dir (this run's own) is unpickled
+fully.
 """
 
 import argparse
+import os.path as osp
+import sys
 
+from mmengine.config import Config
 from mmengine.runner import Runner
 
+from hm2pn.compat import (
+    UNSAFE_FLAG,
+    UNSAFE_HELP,
+    UnsafeCheckpointError,
+    allow_unsafe_load,
+    trust_checkpoint,
+)
 from hm2pn.runtime import (
     add_args,
     filter_upstream_warnings,
@@ -42,15 +58,33 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         '--auto-scale-lr', action='store_true', help='scale the lr by total batch / base_batch_size'
     )
+    parser.add_argument(UNSAFE_FLAG, action='store_true', help=f'load_from/init_cfg: {UNSAFE_HELP}')
     return parser.parse_args()
+
+
+def trust_own_resume(cfg: Config) -> None:
+    """Let ``--resume`` unpickle its checkpoint fully when it lies in the
+    run's work dir (a file this training wrote); elsewhere it loads as any
+    checkpoint (``weights_only``)."""
+    if not cfg.get('resume') or not cfg.get('load_from') or '://' in str(cfg.load_from):
+        return
+    work_dir = osp.realpath(cfg.work_dir)
+    if osp.commonpath([work_dir, osp.realpath(cfg.load_from)]) == work_dir:
+        trust_checkpoint(cfg.load_from)
 
 
 def main() -> None:
     filter_upstream_warnings()
     args = parse_args()
+    if args.unsafe_load_checkpoint:
+        allow_unsafe_load()
     cfg = prepare(read_config(args.config), args)
+    trust_own_resume(cfg)
     preflight(cfg, splits=('train', 'val'))
-    Runner.from_cfg(cfg).train()
+    try:
+        Runner.from_cfg(cfg).train()
+    except UnsafeCheckpointError as exc:
+        sys.exit(f'error: {exc}')
     shutdown_dist()
 
 

@@ -1,6 +1,14 @@
 """Top-down inference with accelerated backends (``import hm2pn`` does not import it)."""
 
-from .backends import BACKENDS, PRECISIONS, BackendUnavailableError, accelerate, export_onnx  # noqa: F401
+from .backends import (  # noqa: F401
+    BACKENDS,
+    PRECISIONS,
+    BackendUnavailableError,
+    Calibration,
+    accelerate,
+    check_backend,
+    export_onnx,
+)
 from .inference import (  # noqa: F401
     InferenceError,
     build_visualizer,

@@ -4,7 +4,7 @@ detection file, MMDetection detector or whole image), poses, drawing."""
 import os.path as osp
 import re
 from collections import defaultdict
-from typing import Callable, Dict, List, Optional
+from typing import Callable, Dict, List, Optional, Set
 
 import cv2
 import numpy as np
@@ -21,6 +21,7 @@ from mmpose.structures.bbox import bbox_clip_border
 
 import hm2pn  # noqa: F401  (registers HM2PN's modules)
 import hm2pn.visualization  # noqa: F401  (HardKeypointVisualizer)
+from hm2pn.compat import UnsafeCheckpointError
 from hm2pn.runtime import read_config
 
 IMAGE_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -50,10 +51,12 @@ def read_json(path: str, what: str):
 def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> torch.nn.Module:
     """MMPose's ``init_model`` of ``config`` on ``device`` (eval mode, with
     ``cfg`` and ``dataset_meta``) plus a strict load of ``checkpoint``
-    (``module.`` stripped; ``None``: random weights).
+    (``module.`` stripped; ``None``: random weights). The checkpoint loads
+    with ``weights_only`` (:mod:`hm2pn.compat`).
 
     Raises:
-        InferenceError: A missing file or a checkpoint of another config.
+        InferenceError: A missing file, a checkpoint of another config, or
+            one that ``weights_only`` loading refuses.
     """
     require_file(config, 'config file')
     cfg = read_config(config)
@@ -66,6 +69,8 @@ def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> t
     require_file(checkpoint, 'checkpoint')
     try:
         ckpt = CheckpointLoader.load_checkpoint(checkpoint, map_location='cpu')
+    except UnsafeCheckpointError as exc:
+        raise InferenceError(str(exc)) from exc
     except Exception as exc:  # torch raises many types for a bad file
         raise InferenceError(
             f'{checkpoint}: cannot be read as a checkpoint ({exc!r:.200}): '
@@ -87,36 +92,31 @@ def load_model(config: str, checkpoint: Optional[str], device: str = 'cpu') -> t
     return model
 
 
-def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = None) -> BoxSource:
-    """Box source: a COCO detection-result file (category 1 only). Images are
-    matched to ``image_id`` through the ``images`` of ``ann_file``, or by the
-    number in the file name (``000000000785.jpg`` -> 785). Boxes are clipped to
-    the image; a box outside it is an error."""
-    dets = read_json(det_file, 'a COCO detection-result list')
-    by_id: Dict[int, list] = defaultdict(list)
-    try:
-        for rec in dets:
-            if rec.get('category_id', 1) == 1 and rec.get('score', 1.0) >= score_thr:
-                x, y, w, h = rec['bbox']
-                by_id[int(rec['image_id'])].append([x, y, x + w, y + h, rec.get('score', 1.0)])
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise InferenceError(
-            f'{det_file}: not a COCO detection-result list [{{"image_id", "bbox": [x, y, w, h], '
-            f'"score"}}, ...] ({exc!r}): fix or regenerate the file'
-        ) from exc
-    ann = read_json(ann_file, 'a COCO annotation file') if ann_file else None
-    ids = {img['file_name']: img['id'] for img in ann.get('images', [])} if ann else None
+class DetectionFileBoxes:
+    """Box source of a COCO detection-result file (see :func:`file_boxes`);
+    :attr:`unmatched` lists the images that have no entry in it."""
 
-    def boxes(path: str, image: np.ndarray) -> np.ndarray:
+    def __init__(
+        self, det_file: str, by_id: Dict[int, list], known: Set[int], ids: Optional[dict]
+    ) -> None:
+        self.det_file = det_file
+        self.by_id, self.known, self.ids = by_id, known, ids
+        #: Paths of the images whose id has no record in the file (no person).
+        self.unmatched: List[str] = []
+
+    def __call__(self, path: str, image: np.ndarray) -> np.ndarray:
         name = osp.basename(path)
         stem = osp.splitext(name)[0]
+        ids = self.ids
         image_id = ids.get(name) if ids is not None else (int(stem) if stem.isdigit() else None)
         if image_id is None:
             raise InferenceError(
                 f'{path}: cannot tell its COCO image id (file name not a number, or not in '
                 '--bbox-ann-file): pass --bbox-ann-file with the annotation file of these images'
             )
-        bboxes = np.array(by_id.get(image_id, []), dtype=np.float32).reshape(-1, 5)
+        if image_id not in self.known:
+            self.unmatched.append(path)
+        bboxes = np.array(self.by_id.get(image_id, []), dtype=np.float32).reshape(-1, 5)
         h, w = image.shape[:2]
         for x1, y1, x2, y2 in bboxes[:, :4]:
             if not (x2 > x1 and y2 > y1) or x2 <= 0 or y2 <= 0 or x1 >= w or y1 >= h:
@@ -128,7 +128,32 @@ def file_boxes(det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = 
         bbox_clip_border(bboxes[:, :4], (w, h))  # partly outside: clipped (in place)
         return bboxes
 
-    return boxes
+
+def file_boxes(
+    det_file: str, score_thr: float = 0.3, ann_file: Optional[str] = None
+) -> DetectionFileBoxes:
+    """Box source: a COCO detection-result file (category 1 only). Images are
+    matched to ``image_id`` through the ``images`` of ``ann_file``, or by the
+    number in the file name (``000000000785.jpg`` -> 785). Boxes are clipped to
+    the image; a box outside it is an error. An image whose id has no record
+    in the file gets no box and is listed in ``unmatched``."""
+    dets = read_json(det_file, 'a COCO detection-result list')
+    by_id: Dict[int, list] = defaultdict(list)
+    known: Set[int] = set()
+    try:
+        for rec in dets:
+            known.add(int(rec['image_id']))
+            if rec.get('category_id', 1) == 1 and rec.get('score', 1.0) >= score_thr:
+                x, y, w, h = rec['bbox']
+                by_id[int(rec['image_id'])].append([x, y, x + w, y + h, rec.get('score', 1.0)])
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise InferenceError(
+            f'{det_file}: not a COCO detection-result list [{{"image_id", "bbox": [x, y, w, h], '
+            f'"score"}}, ...] ({exc!r}): fix or regenerate the file'
+        ) from exc
+    ann = read_json(ann_file, 'a COCO annotation file') if ann_file else None
+    ids = {img['file_name']: img['id'] for img in ann.get('images', [])} if ann else None
+    return DetectionFileBoxes(det_file, dict(by_id), known, ids)
 
 
 def detector_boxes(

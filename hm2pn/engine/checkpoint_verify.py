@@ -6,17 +6,20 @@ from typing import List, Optional, Tuple
 
 import torch
 from mmengine.logging import print_log
+from mmengine.runner.checkpoint import CheckpointLoader
 
-from ..compat import trusted_torch_load
+from ..compat import UnsafeCheckpointError, trust_checkpoint
 from .atomic_backend import TMP_SUFFIX
 
 
 def checkpoint_problem(path: str) -> Optional[str]:
     """Why ``path`` cannot be resumed from, or ``None`` if it can.
 
-    Loads the file on CPU and checks that it is an MMEngine training
-    checkpoint (``meta`` with ``epoch``/``iter``, a ``state_dict`` and the
-    optimizer state) whose floating point weights are all finite.
+    Loads the file on CPU as training will (MMEngine's loader: with
+    ``weights_only`` unless :func:`~hm2pn.compat.trust_checkpoint` trusted
+    it) and checks that it is an MMEngine training checkpoint (``meta``
+    with ``epoch``/``iter``, a ``state_dict`` and the optimizer state) whose
+    floating point weights are all finite.
 
     Args:
         path: Checkpoint file.
@@ -28,7 +31,9 @@ def checkpoint_problem(path: str) -> Optional[str]:
     if not osp.isfile(path):
         return 'file does not exist'
     try:
-        ckpt = trusted_torch_load(path, map_location='cpu')
+        ckpt = CheckpointLoader.load_checkpoint(path, map_location='cpu', logger='silent')
+    except UnsafeCheckpointError as exc:
+        return f'refused ({exc})'
     except Exception as exc:  # any unpickling/zip error means unusable
         first_line = (str(exc).splitlines() or [''])[0]
         return f'truncated or corrupt ({type(exc).__name__}: {first_line})'
@@ -65,7 +70,10 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
 
     Tries the file named by MMEngine's ``last_checkpoint`` pointer, then every
     ``*.pth`` of ``work_dir`` from newest to oldest; each one skipped is
-    reported with its reason.
+    reported with its reason. The files inside ``work_dir`` (this run's own)
+    are trusted: they and the resume unpickle them fully
+    (:func:`~hm2pn.compat.trust_checkpoint`); a pointer to a file elsewhere
+    loads with ``weights_only``.
 
     Args:
         work_dir: The run's work directory.
@@ -78,7 +86,10 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
         RuntimeError: Checkpoints exist but none of them is usable.
     """
     skipped: List[Tuple[str, str]] = []
+    own = osp.realpath(work_dir)
     for path in _candidates(work_dir):
+        if osp.commonpath([own, osp.realpath(path)]) == own:
+            trust_checkpoint(path)
         problem = checkpoint_problem(path)
         if problem is None:
             if skipped:

@@ -244,3 +244,17 @@ def test_video_demo(video_sample, smoke_ckpt, tmp_path):
     result = json.loads(out.with_suffix('.json').read_text())
     assert [f['frame'] for f in result['frames']] == [0, 1, 2]
     assert all(len(f['persons']) == 1 for f in result['frames'])
+
+
+def test_checkpoint_with_code_is_refused(tmp_path, monkeypatch):
+    """The demos' load_model loads with weights_only: a pickled callable is
+    a one-line error naming the file and the opt-in, and never runs."""
+    from tests.test_compat import _malicious_checkpoint
+
+    monkeypatch.delenv('HM2PN_UNSAFE_LOAD_CHECKPOINT', raising=False)
+    path, marker = _malicious_checkpoint(tmp_path)
+    with pytest.raises(InferenceError) as info:
+        load_model(str(REPO / SMOKE_CONFIG), str(path))
+    message = str(info.value)
+    assert message.startswith(f'{path}: refused') and '--unsafe-load-checkpoint' in message
+    assert not marker.exists()

@@ -342,3 +342,47 @@ def test_detector_same_boxes(full, lite, use_ext, coco_image, name):
     assert len(out['lite']) == len(out['full']) and len(out['full']) > 50
     for key in ('bboxes', 'scores', 'labels'):
         assert torch.equal(out['lite'][key], out['full'][key]), key
+
+
+# ------------------------------------------------------ the lite module alone
+
+
+def test_float64_scores_with_float32_boxes(lite):
+    """``np.array([.9, .8, ...])`` scores are float64; mmcv's kernels take
+    them with float32 boxes, and so does the lite module."""
+    boxes, scores = random_boxes(300, 7)
+    double = scores.double()
+    assert torch.equal(lite.nms(boxes, double, 0.5, 0), lite.nms(boxes, scores, 0.5, 0))
+    assert torch.equal(lite.nms(boxes, double, 0.5, 1), lite.nms(boxes, scores, 0.5, 1))
+    dets64, dets32 = torch.zeros(300, 5), torch.zeros(300, 5)
+    kept64 = lite.softnms(boxes, double, dets64, 0.3, 0.5, 0.05, 2, 0)
+    kept32 = lite.softnms(boxes, scores, dets32, 0.3, 0.5, 0.05, 2, 0)
+    assert torch.equal(kept64, kept32) and len(kept32) > 10
+    torch.testing.assert_close(dets64, dets32, rtol=0, atol=0, equal_nan=True)  # 0-area: NaN
+
+
+def test_float64_scores_through_mmcv_ops(lite, use_ext):
+    import numpy as np
+    from mmcv.ops import nms, soft_nms
+
+    use_ext(lite)
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], dtype=np.float32)
+    scores = np.array([0.9, 0.8, 0.7])  # float64, numpy's default
+    dets, kept = nms(boxes, scores, 0.5)
+    assert kept.tolist() == [0, 2] and dets.shape == (2, 5)
+    dets, kept = soft_nms(boxes, scores, 0.5)  # linear: box 1 decays to 0.8 * (1 - 0.68)
+    assert kept.tolist() == [0, 2, 1] and dets[2, 4] == pytest.approx(0.8 * (1 - 81 / 119))
+
+
+def test_roi_align_check_reads_no_device_tensor(lite):
+    """The negative-size check never reads a non-CPU tensor back (on CUDA
+    that waits for the GPU every call): meta tensors, which hold no data,
+    pass through; on CPU the check stays."""
+    if lite._torchvision_ops() is None:
+        pytest.skip('torchvision without compiled ops')
+    feats = torch.empty(1, 2, 8, 8, device='meta')
+    rois = torch.empty(1, 5, device='meta')
+    assert lite._check_roi_align(feats, rois, 1.0, 1, True) is not None
+    cpu_rois = torch.tensor([[0, 5.0, 5.0, 4.0, 6.0]])
+    with pytest.raises(RuntimeError, match='non-negative size'):
+        lite._check_roi_align(torch.rand(1, 2, 8, 8), cpu_rois, 1.0, 1, True)

@@ -215,7 +215,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument(
         '--zoo',
         action='store_true',
-        help='print the reported params/GFLOPs and the % difference beside the measured ones',
+        help='print the reported params/GFLOPs and the %% difference beside the measured ones',
     )
     args = parser.parse_args(argv)
     try:

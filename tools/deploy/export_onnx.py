@@ -6,6 +6,8 @@ the fine heatmaps), dynamic batch. Without ``--out`` it is written to the
 cache the demos use (``<checkpoint stem>.<hash>.onnx`` next to the
 checkpoint). It then prints the largest heatmap difference to PyTorch on
 random crops for each backend installed and exits 1 above ``--tolerance``.
+The checkpoint loads with ``torch.load(weights_only=True)`` unless
+``--unsafe-load-checkpoint``.
 
 Example::
 
@@ -19,6 +21,7 @@ import sys
 import torch
 
 from hm2pn.apis import BackendUnavailableError, InferenceError, accelerate, export_onnx, load_model
+from hm2pn.compat import UNSAFE_FLAG, UNSAFE_HELP, allow_unsafe_load
 
 
 def main() -> int:
@@ -27,7 +30,10 @@ def main() -> int:
     parser.add_argument('checkpoint')
     parser.add_argument('--out', help='.onnx file (default: the cache)')
     parser.add_argument('--tolerance', type=float, default=1e-4)
+    parser.add_argument(UNSAFE_FLAG, action='store_true', help=UNSAFE_HELP)
     args = parser.parse_args()
+    if args.unsafe_load_checkpoint:
+        allow_unsafe_load()
     try:
         model = load_model(args.config, args.checkpoint)
         path = export_onnx(model, args.checkpoint, args.out)

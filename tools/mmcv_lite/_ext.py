@@ -1,8 +1,9 @@
 """Lite ``mmcv._ext``: mmcv 2.1.0's compiled-op module, backed by torchvision.
 
-``tools/install.sh`` builds mmcv 2.1.0 from its sdist without compiled ops
-(``MMCV_WITH_OPS=0``) and ships this file inside that wheel as
-``mmcv/_ext.py``. Every ``mmcv.ops`` module calls
+``tools/install.sh`` (default ``HM2PN_MMCV_OPS=lite``) takes OpenMMLab's
+``mmcv-lite`` 2.1.0 wheel (mmcv without compiled ops), renames the
+distribution ``mmcv`` and adds this file to it as ``mmcv/_ext.py``; the
+wheel is cached by a hash of this file. Every ``mmcv.ops`` module calls
 ``ext_loader.load_ext('_ext', [names])`` at import time, which asserts that
 each name exists here, so this module defines all 112 functions that mmcv
 2.1.0 binds:
@@ -12,7 +13,10 @@ each name exists here, so this module defines all 112 functions that mmcv
   with identical results on CPU (checked against the compiled build by
   ``tests/ops/test_mmcv_lite_parity.py``): ``nms`` and ``roi_align`` run
   torchvision's compiled CPU/CUDA kernels, the rest are exact PyTorch
-  translations of mmcv's CPU loops.
+  translations of mmcv's CPU loops. Scores of another dtype than the boxes
+  (float64 scores from ``np.array([.9, .8])`` with float32 boxes) are
+  ranked as given and computed in the boxes' dtype, as mmcv's kernels read
+  them.
 * ``get_compiler_version`` / ``get_compiling_cuda_version`` describe this
   build (they are printed in environment reports).
 * Every other op raises ``NotImplementedError`` naming the op and the
@@ -156,7 +160,7 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float, offset: int) -> Ten
 
     Args:
         boxes: (N, 4) boxes ``x1, y1, x2, y2``.
-        scores: (N,) scores.
+        scores: (N,) scores (any float dtype: they only rank the boxes).
         iou_threshold: a box is dropped when its IoU with a kept box is above this.
         offset: 0, or 1 for the legacy ``+1`` box width/height.
 
@@ -166,12 +170,13 @@ def nms(boxes: Tensor, scores: Tensor, iou_threshold: float, offset: int) -> Ten
     if boxes.numel() == 0:
         return torch.empty((0,), dtype=torch.long, device=boxes.device)
     thr = _f32(iou_threshold)
-    # mmcv's (unstable) descending sort decides the order of tied scores; a
-    # stable sort of the already sorted scores inside torchvision keeps it.
+    # mmcv's (unstable) descending sort of the scores as given decides the
+    # order of tied scores; a stable sort of the already sorted scores inside
+    # torchvision keeps it (also where the cast to the boxes' dtype ties them).
     order = scores.sort(0, descending=True)[1]
     ops = _torchvision_ops()
     if offset == 0 and ops is not None:
-        return order[ops.nms(boxes[order], scores[order], thr)]
+        return order[ops.nms(boxes[order], scores[order].to(boxes.dtype), thr)]
     coords = _sorted_coords(boxes, order, offset)
     n = boxes.size(0)
     select = torch.ones(n, dtype=torch.bool, device=boxes.device)
@@ -207,7 +212,7 @@ def softnms(
 
     Args:
         boxes: (N, 4) float32 CPU boxes.
-        scores: (N,) float32 CPU scores.
+        scores: (N,) CPU scores, computed in the boxes' dtype.
         dets: (N, 5) float32 output; rows ``[:K]`` receive the kept boxes and
             their decayed scores, best first.
         iou_threshold: IoU from which ``naive``/``linear`` decay a score.
@@ -225,7 +230,7 @@ def softnms(
     x1, y1, x2, y2 = (boxes[:, k].contiguous() for k in range(4))
     areas = (x2 - x1 + offset) * (y2 - y1 + offset)
     # Columns: x1, y1, x2, y2, score, area; rows are swapped like mmcv's arrays.
-    rows = torch.stack([x1, y1, x2, y2, scores.clone(), areas], dim=1)
+    rows = torch.stack([x1, y1, x2, y2, scores.to(boxes.dtype, copy=True), areas], dim=1)
     inds = torch.arange(boxes.size(0), dtype=torch.long)
     n = boxes.size(0)
     i = 0
@@ -300,13 +305,18 @@ def nms_match(dets: Tensor, iou_threshold: float) -> List[List[int]]:
 def _check_roi_align(
     input: Tensor, rois: Tensor, spatial_scale: float, pool_mode: int, aligned: bool
 ):
-    """The torchvision ops for ``roi_align``, after mmcv's argument checks."""
+    """The torchvision ops for ``roi_align``, after mmcv's argument checks.
+
+    The negative-size check of aligned boxes is that of mmcv's CPU kernel
+    and runs on CPU tensors only: mmcv's CUDA kernel has none, and reading
+    the answer back would wait for the GPU on every call.
+    """
     if pool_mode != 1:
         raise _unavailable('roi_align_forward', " with pool_mode='max'")
     ops = _torchvision_ops()
     if ops is None:
         raise _unavailable('roi_align_forward', ' (torchvision has no compiled ops here)')
-    if aligned and rois.numel():
+    if aligned and rois.device.type == 'cpu' and rois.numel():
         scale = _f32(spatial_scale)
         width = (rois[:, 3] * scale - 0.5) - (rois[:, 1] * scale - 0.5)
         height = (rois[:, 4] * scale - 0.5) - (rois[:, 2] * scale - 0.5)
