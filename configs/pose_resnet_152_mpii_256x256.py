@@ -1,6 +1,6 @@
 # Model zoo: SimpleBaseline ResNet-152, MPII 256x256.
 # MMPose's config; the data paths are tied to one data_root and the metric
-# logs the PCKh table of the README.
+# logs the PCKh table of docs/model_zoo.md.
 _base_ = [
     'mmpose::body_2d_keypoint/topdown_heatmap/mpii/td-hm_res152_8xb32-210e_mpii-256x256.py',
     './_base_/runtime.py',
