@@ -44,7 +44,14 @@ from hm2pn.apis import (  # noqa: E402
 )
 from hm2pn.apis.backends import calibration_crops, record_crops  # noqa: E402
 
-DATA = osp.join(os.environ.get('HM2PN_SHARED_DATA', '../shared/data'), 'coco')
+#: the 4 COCO samples and their detector boxes (tests/data, or $HM2PN_SHARED_DATA)
+DATA = osp.join(
+    os.environ.get(
+        'HM2PN_SHARED_DATA',
+        osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tests', 'data'),
+    ),
+    'coco',
+)
 VARIANTS = [
     ('pytorch', 'fp32'),
     ('onnxruntime', 'fp32'),

@@ -49,11 +49,12 @@ val_pipeline = [
     dict(type='PackPoseInputs'),
 ]
 
-# COCO 2017 in MMPose's layout (README "Data preparation"); every path follows
-# data_root. Evaluation uses the AP-56.4 person detections with OKS-NMS
-# (MMPose's CocoMetric defaults); `python tools/test.py CONFIG CKPT --gt-bbox`
+# COCO 2017 in MMPose's layout (docs/model_zoo.md "Data preparation") in
+# $HM2PN_DATA/coco (default data/coco); every path follows data_root.
+# Evaluation uses the AP-56.4 person detections with OKS-NMS (MMPose's
+# CocoMetric defaults); `python tools/test.py CONFIG CKPT --gt-bbox`
 # (= --cfg-options test_dataloader.dataset.bbox_file=None) uses GT boxes.
-data_root = 'data/coco/'
+data_root = '{{$HM2PN_DATA:data}}/coco/'
 train_dataloader = dict(dataset=dict(data_root=data_root, pipeline=train_pipeline))
 val_dataloader = dict(
     dataset=dict(

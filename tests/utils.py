@@ -19,7 +19,10 @@ from torch import nn
 from hm2pn.utils.scalars import read_scalars  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = Path(os.environ.get('HM2PN_SHARED_DATA', REPO.parent / 'shared' / 'data')).resolve()
+#: The real sample data (COCO, MPII, LSP subset, video): ``tests/data`` in
+#: the repository (see its README for sources and licences), or the folder
+#: ``HM2PN_SHARED_DATA`` names (same layout).
+SHARED_DATA = Path(os.environ.get('HM2PN_SHARED_DATA', REPO / 'tests' / 'data')).resolve()
 COCO_METRIC_KEYS = (
     'coco/AP',
     'coco/AP .5',

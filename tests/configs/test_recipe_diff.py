@@ -281,8 +281,11 @@ PAPER_CONFIGS = sorted(
     if p.stem.startswith('hm2pn_') or 'hm2pn-recipe' in p.stem
 )
 
+#: The configs that read COCO or MPII: HM2PN's and the model zoo's.
+DATA_CONFIGS = PAPER_CONFIGS + sorted(p.stem for p in (REPO / 'configs').glob('pose_*.py'))
 
-@pytest.mark.parametrize('name', PAPER_CONFIGS)
+
+@pytest.mark.parametrize('name', DATA_CONFIGS)
 def test_one_variable_moves_every_data_path(name: str, monkeypatch, tmp_path):
     """``HM2PN_DATA=<dir>`` moves every path of every config; the default is
     MMPose's ``data/`` layout."""

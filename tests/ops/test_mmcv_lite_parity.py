@@ -78,8 +78,8 @@ def full(tmp_path_factory) -> ModuleType:
 
 @pytest.fixture(scope='module')
 def coco_image() -> str:
-    """A real COCO val2017 image from the shared sample data."""
-    root = Path(os.environ.get('HM2PN_SHARED_DATA', REPO.parent / 'shared' / 'data')) / 'coco'
+    """A real COCO val2017 image of the sample data (``tests/data/coco``)."""
+    root = Path(os.environ.get('HM2PN_SHARED_DATA', REPO / 'tests' / 'data')) / 'coco'
     images = sorted(root.glob('**/*.jpg'))
     if not images:
         pytest.skip(f'no COCO sample image under {root}: set HM2PN_SHARED_DATA')

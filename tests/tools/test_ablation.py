@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.utils import REPO, SHARED_DATA
+from tests.utils import REPO
 
 spec = importlib.util.spec_from_file_location('ablation', REPO / 'tools/analysis/ablation.py')
 ablation = importlib.util.module_from_spec(spec)
@@ -247,10 +247,8 @@ def test_finenet_models_are_evaluated_from_fine_and_coarse_heatmaps(tmp_path, mo
 
 @pytest.mark.e2e
 @pytest.mark.timeout(2400)  # 4 tool processes: ~2 min idle, ~8 min busy
-def test_tiny_study_skips_and_resumes(tmp_path):
-    lsp = SHARED_DATA / 'lsp'
-    if not (lsp / 'joints.mat').is_file():
-        pytest.skip(f'LSP sample not found at {lsp}')
+def test_tiny_study_skips_and_resumes(tmp_path, lsp_samples):
+    lsp = lsp_samples
     from scipy.io import loadmat, savemat
 
     tiny = tmp_path / 'lsp'

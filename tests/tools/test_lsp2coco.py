@@ -1,5 +1,6 @@
-"""tools/dataset_converters/lsp2coco.py on the real LSP sample (1500 images)
-and on small generated folders with bad input; the LSP metainfo."""
+"""tools/dataset_converters/lsp2coco.py on the real LSP subset (40 images,
+``tests/data/lsp``: 20 of the training and 20 of the test split) and on
+small generated folders with bad input; the LSP metainfo."""
 
 import importlib.util
 import json
@@ -7,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.utils import REPO, SHARED_DATA
+from tests.utils import REPO
 
 pytestmark = pytest.mark.unit
 
@@ -17,24 +18,20 @@ spec = importlib.util.spec_from_file_location(
 lsp2coco = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(lsp2coco)
 
-LSP = SHARED_DATA / 'lsp'
-
 
 @pytest.fixture(scope='module')
-def lsp_root():
-    if not (LSP / 'joints.mat').is_file():
-        pytest.skip(f'LSP sample not found at {LSP}')
-    return LSP
+def lsp_root(lsp_samples):
+    return lsp_samples
 
 
 def test_real_lsp_splits(lsp_root, tmp_path):
-    lsp2coco.main([str(lsp_root), '--out', str(tmp_path)])
+    lsp2coco.main([str(lsp_root), '--out', str(tmp_path), '--num-train', '20'])
     train = json.loads((tmp_path / 'annotations/lsp_train.json').read_text())
     val = json.loads((tmp_path / 'annotations/lsp_val.json').read_text())
-    assert [len(train['images']), len(val['images'])] == [1000, 500]
+    assert [len(train['images']), len(val['images'])] == [20, 20]
     assert train['images'][0]['file_name'] == 'im0001.jpg'
-    assert val['images'][0]['file_name'] == 'im1001.jpg'
-    assert val['images'][-1]['file_name'] == 'im1500.jpg'
+    assert val['images'][0]['file_name'] == 'im0021.jpg'
+    assert val['images'][-1]['file_name'] == 'im0040.jpg'
     assert train['categories'][0]['keypoints'][13] == 'head_top'
     from scipy.io import loadmat
 
