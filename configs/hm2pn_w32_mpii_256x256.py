@@ -62,6 +62,6 @@ val_dataloader = dict(
     dataset=dict(data_root=data_root, headbox_file=data_root + 'annotations/mpii_gt_val.mat')
 )
 test_dataloader = val_dataloader
-# MMPose's MpiiPCKAccuracy + the README's table row (Mean@0.1 = 'PCK@0.1').
+# MMPose's MpiiPCKAccuracy + the MPII table row of docs/model_zoo.md (Mean@0.1 = 'PCK@0.1').
 val_evaluator = dict(type='MpiiPCKhAccuracy')
 test_evaluator = val_evaluator

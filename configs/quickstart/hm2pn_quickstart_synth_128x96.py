@@ -46,7 +46,7 @@ model = dict(
     ),
     # FineNet units start as the identity (last BN scale 0): with the
     # default init FineNet swamps the coarse gradients and this from-scratch,
-    # 2-epoch run learns nothing (AP 0.000, see the README's quickstart).
+    # 2-epoch run learns nothing (AP 0.000, see docs/quickstart.md).
     head=dict(
         in_channels=16,
         decoder=codec,

@@ -5,8 +5,9 @@ PCKh@0.5 per joint group (``'Head PCK'`` ... ``'Ankle PCK'``), their
 joint-count weighted mean without pelvis and thorax (``'PCK'``, the "Mean"
 column) and the same mean at threshold 0.1 (``'PCK@0.1'``, "Mean@0.1").
 This subclass keeps those keys (so ``save_best='PCK'`` still works), logs
-them as one Markdown table row in the README's column order, and stops with
-a clear message when the dataset provides no head sizes.
+them as one Markdown table row in the column order of the MPII table of
+docs/model_zoo.md, and stops with a clear message when the dataset provides
+no head sizes.
 """
 
 from typing import Dict, List, Sequence, Tuple

@@ -1,11 +1,11 @@
 """Convert Leeds Sports Pose (original layout) to COCO keypoint JSON.
 
-    python tools/dataset_converters/lsp2coco.py ../shared/data/lsp \
+    python tools/dataset_converters/lsp2coco.py LSP_ROOT \
         --out data/lsp [--split train val] [--num-train 1000]
 
-Input: the original LSP release's layout, ``ROOT/joints.mat`` (array
+Input: the original LSP release's layout, ``LSP_ROOT/joints.mat`` (array
 ``joints`` of shape (3, 14, N): x, y and a flag per joint) and
-``ROOT/images/im0001.jpg`` .. ``im{N:04d}.jpg``. N is read from the array
+``LSP_ROOT/images/im0001.jpg`` .. ``im{N:04d}.jpg``. N is read from the array
 (the full release has 2000 images, a sample may have fewer); the images may
 have any size (coordinates are taken as they are). LSP extended's
 (14, 3, N) layout with ``im00001.jpg`` names is accepted too.
@@ -13,7 +13,7 @@ have any size (coordinates are taken as they are). LSP extended's
 Output: ``OUT/annotations/lsp_{split}.json`` in COCO's keypoint format with
 one person per image, readable by MMPose's ``CocoDataset`` with the LSP
 metainfo (``configs/_base_/datasets/lsp.py``). ``file_name`` is the image's
-name; point the dataset's ``data_prefix.img`` at ``ROOT/images/`` (the
+name; point the dataset's ``data_prefix.img`` at ``LSP_ROOT/images/`` (the
 images are not copied).
 
 Splits, by image index (1-based): ``train`` = 1 .. ``--num-train`` (1000,
@@ -93,7 +93,7 @@ def load_joints(mat_file: Path) -> np.ndarray:
     if not mat_file.is_file():
         raise FileNotFoundError(
             f'{mat_file} does not exist: pass the LSP folder that holds '
-            'joints.mat and images/ (e.g. ../shared/data/lsp)'
+            'joints.mat and images/ (the LSP release, or tests/data/lsp: a 40-image sample)'
         )
     mat = loadmat(str(mat_file))
     if 'joints' not in mat:
