@@ -2,14 +2,14 @@
 # recipe: augmentation, Adam, step decay at 170/210 and 200/210 of the
 # budget) on the generated occlusion dataset (python -m
 # hm2pn.datasets.synthetic --out data/synth; $HM2PN_SYNTH_DATA), COCO's 17
-# keypoints, at about the LSP iteration budget: 20 epochs of its 2000 images
-# (2500 iterations of 16; LSP: 40 x 63 = 2520).
+# keypoints, at about the LSP iteration budget: 25 epochs of its 2000 images
+# (3125 iterations of 16; LSP: 50 x 63 = 3150).
 # Metrics: OKS AP (CocoMetric) and the standard PCK@0.2 of the torso (left
 # shoulder - right hip, COCO joints 5 and 12).
 _base_ = ['../lsp/hrnet_lsp_128x96.py']
 
 synth_root = '{{$HM2PN_SYNTH_DATA:data/synth}}/'
-max_epochs = 20
+max_epochs = 25
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 param_scheduler = [
     dict(
