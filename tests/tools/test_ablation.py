@@ -348,6 +348,21 @@ def test_record_holds_no_machine_paths_and_its_provenance(tmp_path, monkeypatch)
 
 
 @pytest.mark.unit
+def test_record_names_the_commit_that_trained(tmp_path, monkeypatch):
+    """A commit made while a run trains does not relabel its record."""
+    monkeypatch.setattr(ablation, 'execute', FakeTools())
+    states = iter([dict(commit='aaa1111', dirty=False), dict(commit='bbb2222', dirty=True)])
+    real = ablation.provenance
+    monkeypatch.setattr(ablation, 'provenance', lambda: {**real(), **next(states)})
+    args = argparse.Namespace(
+        results=tmp_path / 'kept', epochs=1, cfg_options=None, launcher='none', gpus=1
+    )
+    ablation.run_one(HRNET_LSP, 0, tmp_path / 'work/hrnet_lsp_128x96/seed0', args, 29500)
+    record = json.loads((tmp_path / 'kept/hrnet_lsp_128x96/seed0.json').read_text())
+    assert (record['commit'], record['dirty']) == ('aaa1111', False)
+
+
+@pytest.mark.unit
 def test_a_locked_run_is_left_to_its_process(tmp_path, monkeypatch):
     fake = FakeTools()
     monkeypatch.setattr(ablation, 'execute', fake)

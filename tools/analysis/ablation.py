@@ -215,7 +215,8 @@ def cpu_model() -> str:
 
 def provenance() -> Dict[str, Any]:
     """Where and with what a run was made: commit (``dirty`` when tracked
-    files differ from it), machine, CPU model, versions."""
+    files differ from it), machine, CPU model, versions. A record takes
+    ``commit`` and ``dirty`` from the start of its training."""
     import torch
 
     status = _git('status', '--porcelain', '--untracked-files=no')
@@ -384,6 +385,7 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
             f'  training ({"resuming" if resume else "from scratch"}), log {log_file}', flush=True
         )
         start = time.time()
+        code = provenance()  # the code that trains, not the tree at evaluation
         execute(
             tool_command(
                 'train',
@@ -411,6 +413,8 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
                     seconds=round(time.time() - start, 1),
                     resumed=resume,
                     pretrained=pretrained,
+                    commit=code['commit'],
+                    dirty=code['dirty'],
                 )
             )
         )
@@ -430,6 +434,8 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
         options=options,
         **provenance(),
     )
+    # commit and dirty flag of the training (older train_done files lack them)
+    record.update({k: info[k] for k in ('commit', 'dirty') if k in info})
     for kind, opts in evals.items():
         eval_dir = run_dir / f'eval_{kind}'
         print(f'  evaluating ({kind} heatmaps)', flush=True)
