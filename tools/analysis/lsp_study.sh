@@ -5,7 +5,8 @@
 # docs/study_runs/ and resuming interrupted ones; finally rebuilds the
 # tables of docs/study.md from the records. Run it again to continue.
 #   bash tools/analysis/lsp_study.sh            # everything, in this order:
-#     1. 7 configs x seeds 0-2, 2. HRNet and HM2PN seeds 3-4,
+#     1. HRNet and HM2PN seeds 0-4 (the headline comparison first),
+#     2. the 5 other configs x seeds 0-2,
 #     3. the full-width MSB check (HRNet-W32 widths, 2 configs x seeds 0-1)
 #   HM2PN_LSP_ROOT=/data/lsp bash tools/analysis/lsp_study.sh   # LSP elsewhere
 set -euo pipefail
@@ -28,8 +29,8 @@ MAIN=(configs/lsp/hrnet_lsp_128x96.py configs/lsp/hm2pn_lsp_128x96.py
   configs/study/lsp_msb-only_128x96.py configs/study/lsp_finenet-mse_128x96.py
   configs/study/lsp_no-msb_128x96.py configs/study/lsp_no-finenet_128x96.py
   configs/study/lsp_no-hkm_128x96.py)
-study lsp lsp 0 1 2 -- "${MAIN[@]}"
-study lsp lsp 3 4 -- "${MAIN[@]:0:2}"
+study lsp lsp 0 1 2 3 4 -- "${MAIN[@]:0:2}"
+study lsp lsp 0 1 2 -- "${MAIN[@]:2}"
 study lsp-w32 lsp-w32 0 1 -- configs/study/lsp-w32_hrnet_128x96.py \
   configs/study/lsp-w32_msb-only_128x96.py
 "$PY" tools/analysis/ablation.py --update-doc docs/study.md
