@@ -18,7 +18,7 @@ CPU-DDP fix once, a full unpickling every time):
    :class:`UnsafeCheckpointError` naming the file and the global. Full
    unpickling only for files the user trusts explicitly: ``--resume`` of a
    checkpoint inside the run's own work dir (``tools/train.py`` and
-   ``find_resumable_checkpoint`` call :func:`trust_checkpoint`),
+   ``find_resumable_checkpoint`` call :func:`trust_own_checkpoint`),
    ``--unsafe-load-checkpoint`` in our tools and demos, or
    ``HM2PN_UNSAFE_LOAD_CHECKPOINT=1``. Torch's switches
    ``TORCH_FORCE_(NO_)WEIGHTS_ONLY_LOAD`` are set for the length of each
@@ -168,6 +168,18 @@ def trust_checkpoint(path: str) -> None:
     """Unpickle ``path`` fully from now on (``--resume`` of the run's own
     work dir: a file this user's training wrote)."""
     _TRUSTED.add(osp.realpath(osp.expanduser(path)))
+
+
+def trust_own_checkpoint(path: str, work_dir: str) -> bool:
+    """:func:`trust_checkpoint` of ``path`` if it is a local file inside
+    ``work_dir`` (the run's own); returns whether it was trusted."""
+    if '://' in str(path):
+        return False
+    own = osp.realpath(osp.expanduser(work_dir))
+    if osp.commonpath([own, osp.realpath(osp.expanduser(path))]) != own:
+        return False
+    trust_checkpoint(path)
+    return True
 
 
 def _trusted(filename: Any) -> bool:

@@ -17,7 +17,6 @@ fully.
 """
 
 import argparse
-import os.path as osp
 import sys
 
 from mmengine.config import Config
@@ -28,7 +27,7 @@ from hm2pn.compat import (
     UNSAFE_HELP,
     UnsafeCheckpointError,
     allow_unsafe_load,
-    trust_checkpoint,
+    trust_own_checkpoint,
 )
 from hm2pn.runtime import (
     add_args,
@@ -66,11 +65,8 @@ def trust_own_resume(cfg: Config) -> None:
     """Let ``--resume`` unpickle its checkpoint fully when it lies in the
     run's work dir (a file this training wrote); elsewhere it loads as any
     checkpoint (``weights_only``)."""
-    if not cfg.get('resume') or not cfg.get('load_from') or '://' in str(cfg.load_from):
-        return
-    work_dir = osp.realpath(cfg.work_dir)
-    if osp.commonpath([work_dir, osp.realpath(cfg.load_from)]) == work_dir:
-        trust_checkpoint(cfg.load_from)
+    if cfg.get('resume') and cfg.get('load_from'):
+        trust_own_checkpoint(cfg.load_from, cfg.work_dir)
 
 
 def main() -> None:

@@ -150,10 +150,9 @@ def output_stems(paths: List[str]) -> List[str]:
     return out
 
 
-def run_images(
-    args: argparse.Namespace, paths: List[str], predict: Predict, boxes: Optional[BoxSource]
-) -> int:
-    """Draws and writes the results of the images; returns the exit status."""
+def run_images(args: argparse.Namespace, paths: List[str], predict: Predict) -> int:
+    """Draws and writes the results of the images; returns the exit status
+    (1 also when none of them matched ``predict.boxes``' detection file)."""
     os.makedirs(args.out_dir, exist_ok=True)
     errors, names = [], output_stems(paths)
     for path, name in zip(tqdm(paths, unit='img', disable=len(paths) < 2), names):
@@ -171,7 +170,7 @@ def run_images(
     print(f'{done} of {len(paths)} images done, results in {args.out_dir}')
     for line in errors:
         print(f'error: {line}', file=sys.stderr)
-    unmatched = getattr(boxes, 'unmatched', [])
+    unmatched = getattr(predict.boxes, 'unmatched', [])
     if unmatched:
         print(
             f'warning: {len(unmatched)} of {done} images have no entry in {args.bboxes} (e.g. '
@@ -270,4 +269,4 @@ def main(doc: str, video: bool = False) -> int:
     predict = Predict(model, args, boxes)
     if video:
         return run_video(args, cap, fourcc, predict)
-    return run_images(args, paths, predict, boxes)
+    return run_images(args, paths, predict)

@@ -8,7 +8,7 @@ import torch
 from mmengine.logging import print_log
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from ..compat import UnsafeCheckpointError, trust_checkpoint
+from ..compat import UnsafeCheckpointError, trust_own_checkpoint
 from .atomic_backend import TMP_SUFFIX
 
 
@@ -72,7 +72,7 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     ``*.pth`` of ``work_dir`` from newest to oldest; each one skipped is
     reported with its reason. The files inside ``work_dir`` (this run's own)
     are trusted: they and the resume unpickle them fully
-    (:func:`~hm2pn.compat.trust_checkpoint`); a pointer to a file elsewhere
+    (:func:`~hm2pn.compat.trust_own_checkpoint`); a pointer to a file elsewhere
     loads with ``weights_only``.
 
     Args:
@@ -86,10 +86,8 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
         RuntimeError: Checkpoints exist but none of them is usable.
     """
     skipped: List[Tuple[str, str]] = []
-    own = osp.realpath(work_dir)
     for path in _candidates(work_dir):
-        if osp.commonpath([own, osp.realpath(path)]) == own:
-            trust_checkpoint(path)
+        trust_own_checkpoint(path, work_dir)
         problem = checkpoint_problem(path)
         if problem is None:
             if skipped:

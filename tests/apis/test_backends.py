@@ -3,8 +3,6 @@ calibration only when the quantized file is missing, export from a CPU copy
 whatever the model's device, and cache keys that follow the code, versions
 and quantization settings."""
 
-import os
-import subprocess
 import sys
 
 import numpy as np
@@ -13,7 +11,7 @@ import torch
 
 from hm2pn.apis import backends, cli, load_model
 from hm2pn.apis.backends import Calibration, accelerate, export_onnx, onnx_key, quantize_int8
-from tests.utils import REPO, SMOKE_CONFIG
+from tests.utils import REPO, SMOKE_CONFIG, run_tool
 
 pytest.importorskip('onnx')
 
@@ -130,8 +128,5 @@ def test_code_digest_is_the_same_in_another_process(smoke_model):
         'from hm2pn.apis import load_model; from hm2pn.apis.backends import code_digest; '
         f'print(code_digest(load_model({str(REPO / SMOKE_CONFIG)!r}, None)))'
     )
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    out = subprocess.run(
-        [sys.executable, '-c', probe], cwd=REPO, env=env, capture_output=True, text=True, check=True
-    ).stdout.split()
+    out = run_tool([sys.executable, '-c', probe]).stdout.split()
     assert out[-1] == backends.code_digest(smoke_model)

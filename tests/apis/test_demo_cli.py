@@ -139,7 +139,7 @@ def test_same_stem_images_written_side_by_side(coco_samples, tmp_path):
     cv2.imwrite(png, cv2.imread(jpg))
     out = tmp_path / 'out'
     args = argparse.Namespace(out_dir=str(out), bboxes=None)
-    assert cli.run_images(args, sorted([jpg, png]), StandIn(), None) == 0
+    assert cli.run_images(args, sorted([jpg, png]), StandIn()) == 0
     stem = Path(jpg).stem
     assert sorted(p.name for p in out.iterdir()) == sorted(
         f'{stem}_{ext}.{kind}' for ext in ('jpg', 'png') for kind in ('jpg', 'json')
@@ -157,7 +157,7 @@ def test_detection_file_matching_no_image_is_an_error(coco_samples, tmp_path, ca
     det = _det_file(tmp_path / 'det.json', [1, 2])
     args = argparse.Namespace(out_dir=str(tmp_path / 'out'), bboxes=det)
     boxes = file_boxes(det)
-    assert cli.run_images(args, paths, StandIn(boxes), boxes) == 1
+    assert cli.run_images(args, paths, StandIn(boxes)) == 1
     err = capsys.readouterr().err
     print(f'\n{err}')
     assert f'2 of 2 images have no entry in {det}' in err
@@ -169,7 +169,7 @@ def test_some_images_without_detections_are_counted(coco_samples, tmp_path, caps
     det = _det_file(tmp_path / 'det.json', [int(Path(paths[0]).stem)])
     boxes = file_boxes(det)
     args = argparse.Namespace(out_dir=str(tmp_path / 'out'), bboxes=det)
-    assert cli.run_images(args, paths, StandIn(boxes), boxes) == 0
+    assert cli.run_images(args, paths, StandIn(boxes)) == 0
     assert boxes.unmatched == [paths[1]]
     err = capsys.readouterr().err
     assert f'1 of 2 images have no entry in {det} (e.g. {paths[1]})' in err

@@ -77,13 +77,9 @@ def full(tmp_path_factory) -> ModuleType:
 
 
 @pytest.fixture(scope='module')
-def coco_image() -> str:
+def coco_image(coco_samples: Path) -> str:
     """A real COCO val2017 image of the sample data (``tests/data/coco``)."""
-    root = Path(os.environ.get('HM2PN_SHARED_DATA', REPO / 'tests' / 'data')) / 'coco'
-    images = sorted(root.glob('**/*.jpg'))
-    if not images:
-        pytest.skip(f'no COCO sample image under {root}: set HM2PN_SHARED_DATA')
-    return str(images[0])
+    return str(sorted(coco_samples.glob('**/*.jpg'))[0])
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 (exit 0, a usage line): argparse checks its help strings only when printing
 them (an unescaped ``%`` crashes there, as in model_size.py once)."""
 
-import os
-import subprocess
 import sys
 
 import pytest
 
-from tests.utils import REPO
+from tests.utils import REPO, run_tool
 
 FOLDERS = ('tools', 'bench', 'demo')
 
@@ -35,14 +33,5 @@ def test_scripts_are_found():
 @pytest.mark.slow
 @pytest.mark.parametrize('script', scripts())
 def test_help(script):
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run(
-        [sys.executable, script, '--help'],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, f'{script} --help exited {proc.returncode}:\n{proc.stderr[-3000:]}'
+    proc = run_tool([sys.executable, script, '--help'], timeout=300)  # fails on a non-zero exit
     assert proc.stdout.startswith('usage:'), proc.stdout[:500]
