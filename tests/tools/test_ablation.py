@@ -351,7 +351,12 @@ def test_record_holds_no_machine_paths_and_its_provenance(tmp_path, monkeypatch)
 def test_record_names_the_commit_that_trained(tmp_path, monkeypatch):
     """A commit made while a run trains does not relabel its record."""
     monkeypatch.setattr(ablation, 'execute', FakeTools())
-    states = iter([dict(commit='aaa1111', dirty=False), dict(commit='bbb2222', dirty=True)])
+    states = iter(
+        [
+            dict(commit='aaa1111', dirty=True, dirty_files=['docs/study.md']),
+            dict(commit='bbb2222', dirty=True, dirty_files=['hm2pn/x.py']),
+        ]
+    )
     real = ablation.provenance
     monkeypatch.setattr(ablation, 'provenance', lambda: {**real(), **next(states)})
     args = argparse.Namespace(
@@ -359,7 +364,38 @@ def test_record_names_the_commit_that_trained(tmp_path, monkeypatch):
     )
     ablation.run_one(HRNET_LSP, 0, tmp_path / 'work/hrnet_lsp_128x96/seed0', args, 29500)
     record = json.loads((tmp_path / 'kept/hrnet_lsp_128x96/seed0.json').read_text())
-    assert (record['commit'], record['dirty']) == ('aaa1111', False)
+    assert (record['commit'], record['dirty']) == ('aaa1111', True)
+    assert record['dirty_files'] == ['docs/study.md']
+    assert 'resumed_at_commit' not in record
+
+
+@pytest.mark.unit
+def test_resumed_record_keeps_the_commit_of_its_first_start(tmp_path, monkeypatch):
+    """Interrupted at one commit, resumed at another: the record names the
+    first and notes the second."""
+    run = tmp_path / 'work/hrnet_lsp_128x96/seed0'
+    args = argparse.Namespace(
+        results=tmp_path / 'kept', epochs=1, cfg_options=None, launcher='none', gpus=1
+    )
+    real = ablation.provenance
+    commits = iter(['aaa1111', 'bbb2222', 'bbb2222'])
+    monkeypatch.setattr(ablation, 'provenance', lambda: {**real(), 'commit': next(commits)})
+
+    def interrupted(cmd: list, log_file: Path) -> None:
+        FakeTools()(cmd, log_file)
+        raise subprocess.CalledProcessError(1, cmd)
+
+    monkeypatch.setattr(ablation, 'execute', interrupted)
+    with pytest.raises(subprocess.CalledProcessError):
+        ablation.run_one(HRNET_LSP, 0, run, args, 29500)
+    assert json.loads((run / 'train_started.json').read_text())['commit'] == 'aaa1111'
+    fake = FakeTools()
+    monkeypatch.setattr(ablation, 'execute', fake)
+    ablation.run_one(HRNET_LSP, 0, run, args, 29500)
+    assert '--resume' in fake.calls[0]
+    record = json.loads((tmp_path / 'kept/hrnet_lsp_128x96/seed0.json').read_text())
+    assert record['resumed'] is True
+    assert (record['commit'], record['resumed_at_commit']) == ('aaa1111', 'bbb2222')
 
 
 @pytest.mark.unit

@@ -20,8 +20,9 @@ started on the same work dir share the runs instead of repeating them:
    coarse heatmaps (``model.head.finenet=False``), reported as
    ``<name> [coarse]``;
 3. writes ``metrics.json``, and with ``--results DIR`` a copy of the
-   record (metrics, options, recipe digest, commit and whether the tree was
-   dirty, machine and CPU model, whether training was resumed; paths
+   record (metrics, options, recipe digest, commit and the tracked files
+   that differed from it when training first started, machine and CPU
+   model, whether training was resumed and at which commit; paths
    relative to the work dir) in ``DIR/<config name>/seed<S>.json``. That
    folder is meant to be committed: a study continued on another machine
    (or in a fresh clone) skips the runs recorded there whose recipe digest
@@ -220,15 +221,22 @@ def provenance() -> Dict[str, Any]:
     import torch
 
     status = _git('status', '--porcelain', '--untracked-files=no')
+    changed = _git('diff', '--name-only', 'HEAD') if status else None
     return dict(
         commit=_git('rev-parse', '--short', 'HEAD') or 'unknown',
         dirty=None if status is None else bool(status),
+        # which tracked files differed (a docs edit is not a code change)
+        dirty_files=changed.splitlines() if changed else [],
         finished=time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()),
         machine=f'{platform.machine()} {os.cpu_count()} cpus',
         cpu=cpu_model(),
         torch=torch.__version__,
         omp_num_threads=os.environ.get('OMP_NUM_THREADS', 'unset'),
     )
+
+
+#: provenance keys a record takes from the start of its training
+TRAIN_PROVENANCE = ('commit', 'dirty', 'dirty_files')
 
 
 def relative(path: Optional[str], start: Path) -> Optional[str]:
@@ -385,7 +393,16 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
             f'  training ({"resuming" if resume else "from scratch"}), log {log_file}', flush=True
         )
         start = time.time()
-        code = provenance()  # the code that trains, not the tree at evaluation
+        # the code that trains, not the tree at evaluation; a resumed run
+        # keeps the provenance of its first start and notes the resuming commit
+        code = {k: v for k, v in provenance().items() if k in TRAIN_PROVENANCE}
+        started = run_dir / 'train_started.json'
+        if resume and started.is_file():
+            code = {**json.loads(started.read_text()), 'resumed_at_commit': code['commit']}
+        elif resume:
+            code['resumed_at_commit'] = code['commit']
+        else:
+            started.write_text(json.dumps(code))
         execute(
             tool_command(
                 'train',
@@ -413,8 +430,7 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
                     seconds=round(time.time() - start, 1),
                     resumed=resume,
                     pretrained=pretrained,
-                    commit=code['commit'],
-                    dirty=code['dirty'],
+                    **code,
                 )
             )
         )
@@ -435,7 +451,9 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
         **provenance(),
     )
     # commit and dirty flag of the training (older train_done files lack them)
-    record.update({k: info[k] for k in ('commit', 'dirty') if k in info})
+    record.update({k: info[k] for k in (*TRAIN_PROVENANCE, 'resumed_at_commit') if k in info})
+    if 'commit' in info and 'dirty_files' not in info:
+        del record['dirty_files']  # not known for that training
     for kind, opts in evals.items():
         eval_dir = run_dir / f'eval_{kind}'
         print(f'  evaluating ({kind} heatmaps)', flush=True)
