@@ -100,6 +100,12 @@ def test_report_statistics(tmp_path):
     assert 'PCK_occluded' not in text  # absent metrics are left out
     neck = [line for line in text.splitlines() if line.startswith('| neck')]
     assert neck and '60.00 ± 10.00' in neck[0] and '+10.00 [+10.00, +10.00] (n=3)' in neck[0]
+    # the resolved differences, listed once more below the tables
+    resolved = text[text.index('Resolved (95 % interval excludes zero):') :]
+    assert '- hm2pn - hrnet, coco/AP: **+10.00 [+10.00, +10.00] (n=3)**' in resolved
+    assert '- hm2pn: fine - coarse, coco/AP: **+5.00 [+5.00, +5.00] (n=3)**' in resolved
+    assert ', PCK:' not in resolved  # neither PCK difference is resolved
+    assert 'Per joint: 1 of 1 intervals exclude zero' in resolved
     assert str(tmp_path) not in text  # no machine path in the report
     assert (tmp_path / 'study.png').stat().st_size > 1000
 

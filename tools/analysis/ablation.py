@@ -565,7 +565,12 @@ def fmt_delta(mean: float, half: float, n: int) -> str:
         return f'{100 * mean:+.2f} (n={n})'
     lo, hi = mean - half, mean + half
     text = f'{100 * mean:+.2f} [{100 * lo:+.2f}, {100 * hi:+.2f}] (n={n})'
-    return f'**{text}**' if lo > 0 or hi < 0 else text
+    return f'**{text}**' if resolved(mean, half) else text
+
+
+def resolved(mean: float, half: float) -> bool:
+    """Whether the interval ``mean ± half`` excludes zero (False without one)."""
+    return not math.isnan(half) and (mean - half > 0 or mean + half < 0)
 
 
 def metric_values(
@@ -735,6 +740,58 @@ LEGEND = (
 )
 
 
+def resolved_lines(
+    results: Dict[str, Dict[int, Dict[str, float]]],
+    names: Sequence[str],
+    baseline: str,
+    metrics: Sequence[str],
+) -> List[str]:
+    """Markdown lines naming every difference of the tables above whose 95 %
+    interval excludes zero, so a reader (and the document's prose) need not
+    scan for bold cells. Per-joint differences are counted apart: with many
+    joints, about one in twenty intervals misses zero by chance alone.
+    """
+    summary: List[str] = []
+    joints: List[str] = []
+    total_joint = 0
+
+    def check(label: str, metric: str, a: Dict[int, float], b: Dict[int, float]) -> None:
+        mean, half, n = paired(a, b)
+        if resolved(mean, half):
+            summary.append(f'- {label}, {metric}: {fmt_delta(mean, half, n)}')
+
+    shown = [n for n in names if n in results]
+    for m in metrics:
+        base = metric_values(results, baseline, m)
+        for name in shown:
+            if name != baseline:
+                check(f'{name} - {baseline}', m, metric_values(results, name, m), base)
+            if name + COARSE in results:
+                coarse = metric_values(results, name + COARSE, m)
+                check(f'{name}: fine - coarse', m, metric_values(results, name, m), coarse)
+        for key in joint_keys(results, m.split('/')[-1]):
+            base = metric_values(results, baseline, key)
+            for name in shown:
+                if name == baseline:
+                    continue
+                mean, half, n = paired(metric_values(results, name, key), base)
+                if math.isnan(half):
+                    continue
+                total_joint += 1
+                if resolved(mean, half):
+                    joints.append(f'{name} {key.split("/")[-1]}: {fmt_delta(mean, half, n)}')
+    lines = ['Resolved (95 % interval excludes zero):', '']
+    lines += summary or ['- none of the differences above']
+    if total_joint:
+        lines += [
+            '',
+            f'Per joint: {len(joints)} of {total_joint} intervals exclude zero '
+            f'(about {total_joint / 20:.1f} would by chance alone)'
+            + (': ' + '; '.join(joints) if joints else '.'),
+        ]
+    return lines + ['']
+
+
 def report_tables(
     results: Results,
     excluded: Sequence[str],
@@ -760,7 +817,7 @@ def report_tables(
         keys = joint_keys(results, m.split('/')[-1])
         if keys:
             lines += [f'Per joint, {m}:', ''] + joint_table(results, names, baseline, keys) + ['']
-    return lines
+    return lines + resolved_lines(results, names, baseline, present)
 
 
 def write_report(
