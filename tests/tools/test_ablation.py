@@ -104,6 +104,7 @@ def test_report_statistics(tmp_path):
     resolved = text[text.index('Resolved (95 % interval excludes zero):') :]
     assert '- hm2pn - hrnet, coco/AP: **+10.00 [+10.00, +10.00] (n=3)**' in resolved
     assert '- hm2pn: fine - coarse, coco/AP: **+5.00 [+5.00, +5.00] (n=3)**' in resolved
+    assert '- hm2pn [coarse] - hrnet, coco/AP: **+5.00 [+5.00, +5.00] (n=3)**' in resolved
     assert ', PCK:' not in resolved  # neither PCK difference is resolved
     assert 'Per joint: 1 of 1 intervals exclude zero' in resolved
     assert str(tmp_path) not in text  # no machine path in the report

@@ -764,8 +764,9 @@ def resolved_lines(
     for m in metrics:
         base = metric_values(results, baseline, m)
         for name in shown:
-            if name != baseline:
-                check(f'{name} - {baseline}', m, metric_values(results, name, m), base)
+            for row in (name, name + COARSE):  # the rows of the summary table
+                if row != baseline and row in results:
+                    check(f'{row} - {baseline}', m, metric_values(results, row, m), base)
             if name + COARSE in results:
                 coarse = metric_values(results, name + COARSE, m)
                 check(f'{name}: fine - coarse', m, metric_values(results, name, m), coarse)
