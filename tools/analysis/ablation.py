@@ -34,7 +34,9 @@ the baseline (the first config, or ``--baseline``) over the seeds both have,
 with its t-based 95 % confidence interval (bold where it excludes zero) and
 the number of pairs; the fine - coarse decoding difference of the same
 checkpoints; per-joint rows when the metric reports them
-(``<prefix>/PCK/<joint>``); and ``WORK_DIR/study.png``. The report reads the
+(``<prefix>/PCK/<joint>``); a "Resolved" list of every difference whose
+interval excludes zero (per-joint ones counted apart, beside the number
+expected by chance); and ``WORK_DIR/study.png``. The report reads the
 runs of ``WORK_DIR`` and of ``--results``, and leaves out (naming them) the
 records whose recipe digest differs from what their config gives now.
 
