@@ -108,6 +108,19 @@ def test_report_statistics(tmp_path):
     assert ', PCK:' not in resolved  # neither PCK difference is resolved
     assert 'Per joint: 1 of 1 intervals exclude zero' in resolved
     assert str(tmp_path) not in text  # no machine path in the report
+    # with a FineNet model as baseline, its own coarse row is not listed
+    # again: it is the fine - coarse line with the sign flipped
+    text = ablation.write_report(
+        tmp_path,
+        [tiny_config(tmp_path, 'hm2pn'), tiny_config(tmp_path, 'hrnet')],
+        'hm2pn',
+        ['coco/AP'],
+        tmp_path / 'study_fine.md',
+    )
+    resolved = text[text.index('Resolved (95 % interval excludes zero):') :]
+    assert '- hm2pn: fine - coarse, coco/AP: **+5.00 [+5.00, +5.00] (n=3)**' in resolved
+    assert '- hrnet - hm2pn, coco/AP: **-10.00 [-10.00, -10.00] (n=3)**' in resolved
+    assert 'hm2pn [coarse] - hm2pn' not in resolved
     assert (tmp_path / 'study.png').stat().st_size > 1000
 
 

@@ -766,8 +766,10 @@ def resolved_lines(
     for m in metrics:
         base = metric_values(results, baseline, m)
         for name in shown:
-            for row in (name, name + COARSE):  # the rows of the summary table
-                if row != baseline and row in results:
+            # The rows of the summary table; the baseline's own coarse row is
+            # left out, being the fine - coarse line below with its sign flipped.
+            for row in (name, name + COARSE):
+                if name != baseline and row in results:
                     check(f'{row} - {baseline}', m, metric_values(results, row, m), base)
             if name + COARSE in results:
                 coarse = metric_values(results, name + COARSE, m)
