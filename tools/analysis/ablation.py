@@ -766,11 +766,12 @@ def resolved_lines(
     for m in metrics:
         base = metric_values(results, baseline, m)
         for name in shown:
-            # The rows of the summary table; the baseline's own coarse row is
-            # left out, being the fine - coarse line below with its sign flipped.
-            for row in (name, name + COARSE):
-                if name != baseline and row in results:
-                    check(f'{row} - {baseline}', m, metric_values(results, row, m), base)
+            # The rows of the summary table, but not the baseline's: its coarse
+            # row is the fine - coarse line below with the sign flipped.
+            if name != baseline:
+                for row in (name, name + COARSE):
+                    if row in results:
+                        check(f'{row} - {baseline}', m, metric_values(results, row, m), base)
             if name + COARSE in results:
                 coarse = metric_values(results, name + COARSE, m)
                 check(f'{name}: fine - coarse', m, metric_values(results, name, m), coarse)
