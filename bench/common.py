@@ -94,6 +94,20 @@ def load_config(path: str) -> Config:
     return Config.fromfile(str(full))
 
 
+def coco_samples_dir() -> Path:
+    """The COCO samples the benchmarks read: ``$HM2PN_SHARED_DATA/coco``
+    (default ``tests/data/coco``; 4 val2017 images, their keypoints and
+    detector boxes). Exits with what to set when ``test_coco.json`` is not
+    there."""
+    coco = Path(os.environ.get('HM2PN_SHARED_DATA', ROOT / 'tests' / 'data')) / 'coco'
+    if not (coco / 'test_coco.json').is_file():
+        sys.exit(
+            f'{coco / "test_coco.json"} not found: set HM2PN_SHARED_DATA '
+            'to the folder holding coco/test_coco.json and its images'
+        )
+    return coco
+
+
 def build_model(cfg: Config, device: torch.device) -> nn.Module:
     """Build ``cfg.model`` (PyTorch default init, no pretrained weights)."""
     return MODELS.build(cfg.model).to(device)

@@ -4,7 +4,7 @@
 
 Builds the training dataset of ``configs/hm2pn_w32_coco_256x192.py`` (its
 full augmentation pipeline: LoadImage, GetBBoxCenterScale, RandomFlip,
-RandomHalfBody, RandomBBoxTransform, TopdownAffine 256x192, GenerateTarget,
+RandomHalfBody, ClippedNormalBBoxTransform, TopdownAffine 256x192, GenerateTarget,
 PackPoseInputs) on the real COCO samples in ``$HM2PN_SHARED_DATA/coco``
 (default ``tests/data/coco``; 4 val2017 images, repeated),
 and times a ``DataLoader`` (MMEngine's ``pseudo_collate``) with 0, 1 and 2
@@ -17,7 +17,6 @@ bottleneck when one worker delivers at least 2x the step's img/s.
 import argparse
 import contextlib
 import io
-import os
 import sys
 import time
 from pathlib import Path
@@ -26,22 +25,17 @@ from typing import Optional, Sequence
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import torch  # noqa: E402
-from common import HM2PN_CONFIG, ROOT, add_device_args, load_config, machine_line, setup  # noqa: E402
+from common import (  # noqa: E402
+    HM2PN_CONFIG,
+    add_device_args,
+    coco_samples_dir,
+    load_config,
+    machine_line,
+    setup,
+)
 from mmengine.dataset import pseudo_collate  # noqa: E402
 from mmpose.registry import DATASETS  # noqa: E402
 from torch.utils.data import DataLoader, Subset  # noqa: E402
-
-
-def coco_samples_dir() -> Path:
-    """``$HM2PN_SHARED_DATA/coco`` (default ``tests/data/coco``)."""
-    root = Path(os.environ.get('HM2PN_SHARED_DATA', ROOT / 'tests' / 'data'))
-    coco = root / 'coco'
-    if not (coco / 'test_coco.json').is_file():
-        sys.exit(
-            f'{coco / "test_coco.json"} not found: set HM2PN_SHARED_DATA '
-            'to the folder holding coco/test_coco.json and its images'
-        )
-    return coco
 
 
 def loader_img_s(dataset, samples: int, batch: int, workers: int) -> float:

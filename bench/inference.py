@@ -32,6 +32,9 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from common import coco_samples_dir  # noqa: E402
+
 from hm2pn.apis import (  # noqa: E402
     accelerate,
     build_visualizer,
@@ -44,14 +47,6 @@ from hm2pn.apis import (  # noqa: E402
 )
 from hm2pn.apis.backends import calibration_crops, record_crops  # noqa: E402
 
-#: the 4 COCO samples and their detector boxes (tests/data, or $HM2PN_SHARED_DATA)
-DATA = osp.join(
-    os.environ.get(
-        'HM2PN_SHARED_DATA',
-        osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tests', 'data'),
-    ),
-    'coco',
-)
 VARIANTS = [
     ('pytorch', 'fp32'),
     ('onnxruntime', 'fp32'),
@@ -120,8 +115,8 @@ def full_path(model, boxes, paths, visualizer=None):
     return out
 
 
-def coco_ap(results: Dict[str, List[dict]]) -> float:
-    """COCO keypoint AP of the records on the shared samples."""
+def coco_ap(results: Dict[str, List[dict]], data: str) -> float:
+    """COCO keypoint AP of the records on the samples in ``data``."""
     from pycocotools.coco import COCO
     from pycocotools.cocoeval import COCOeval
 
@@ -130,7 +125,7 @@ def coco_ap(results: Dict[str, List[dict]]) -> float:
         for p, recs in results.items()
         for r in recs
     ]
-    gt = COCO(osp.join(DATA, 'test_coco.json'))
+    gt = COCO(osp.join(data, 'test_coco.json'))
     with tempfile.NamedTemporaryFile('w', suffix='.json') as f:
         json.dump(dets, f)
         f.flush()
@@ -154,8 +149,9 @@ def deviation(ref: Dict[str, List[dict]], out: Dict[str, List[dict]]):
 
 def bench_model(name: str, config: str, ckpt: Optional[str], args) -> list:
     """All rows of one model."""
-    paths = sorted(osp.join(DATA, n) for n in os.listdir(DATA) if n.endswith('.jpg'))
-    boxes = file_boxes(osp.join(DATA, 'test_coco_det_AP_H_56.json'), args.bbox_thr)
+    data = str(coco_samples_dir())
+    paths = sorted(osp.join(data, n) for n in os.listdir(data) if n.endswith('.jpg'))
+    boxes = file_boxes(osp.join(data, 'test_coco_det_AP_H_56.json'), args.bbox_thr)
     torch.manual_seed(0)
     base = load_model(config, ckpt)
     if ckpt is None:  # random weights, saved so the ONNX cache has a home
@@ -170,7 +166,7 @@ def bench_model(name: str, config: str, ckpt: Optional[str], args) -> list:
         calib = record_crops(
             base, [read_image(p) for p in paths], [boxes(p, read_image(p)) for p in paths]
         )
-    print(f'{name}: int8 calibrated on {len(calib)} crops of {args.calib_ann or DATA}')
+    print(f'{name}: int8 calibrated on {len(calib)} crops of {args.calib_ann or data}')
     persons = sum(len(boxes(p, read_image(p))) for p in paths)
     rows, ref = [], None
     for backend, precision in VARIANTS:
@@ -197,7 +193,7 @@ def bench_model(name: str, config: str, ckpt: Optional[str], args) -> list:
                 persons / t_plain,
                 persons / t_draw,
                 *deviation(ref, results),
-                coco_ap(results) if args.ap else float('nan'),
+                coco_ap(results, data) if args.ap else float('nan'),
             ]
         )
     from mmpose.apis import MMPoseInferencer
