@@ -96,10 +96,10 @@ def load_config(path: str) -> Config:
 
 def coco_samples_dir() -> Path:
     """The COCO samples the benchmarks read: ``$HM2PN_SHARED_DATA/coco``
-    (default ``tests/data/coco``; 4 val2017 images, their keypoints and
+    (default ``../shared/data/coco``; 4 val2017 images, their keypoints and
     detector boxes). Exits with what to set when ``test_coco.json`` is not
     there."""
-    coco = Path(os.environ.get('HM2PN_SHARED_DATA', ROOT / 'tests' / 'data')) / 'coco'
+    coco = Path(os.environ.get('HM2PN_SHARED_DATA', ROOT.parent / 'shared' / 'data')) / 'coco'
     if not (coco / 'test_coco.json').is_file():
         sys.exit(
             f'{coco / "test_coco.json"} not found: set HM2PN_SHARED_DATA '

@@ -6,7 +6,7 @@ Builds the training dataset of ``configs/hm2pn_w32_coco_256x192.py`` (its
 full augmentation pipeline: LoadImage, GetBBoxCenterScale, RandomFlip,
 RandomHalfBody, ClippedNormalBBoxTransform, TopdownAffine 256x192, GenerateTarget,
 PackPoseInputs) on the real COCO samples in ``$HM2PN_SHARED_DATA/coco``
-(default ``tests/data/coco``; 4 val2017 images, repeated),
+(default ``../shared/data/coco``; 4 val2017 images, repeated),
 and times a ``DataLoader`` (MMEngine's ``pseudo_collate``) with 0, 1 and 2
 worker processes; the first batch (worker start-up) is not timed. The
 same run times HM2PN-W32's ``train_step`` (batch ``--train-batch``, median

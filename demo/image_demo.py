@@ -9,9 +9,9 @@ there (exported once, cached next to the checkpoint).
 
 Example::
 
-    python demo/image_demo.py tests/data/coco \\
+    python demo/image_demo.py ../shared/data/coco \\
         configs/smoke/hm2pn_w32_overfit_coco_128x96.py CHECKPOINT \\
-        --bboxes tests/data/coco/test_coco_det_AP_H_56.json \\
+        --bboxes ../shared/data/coco/test_coco_det_AP_H_56.json \\
         --backend onnxruntime --out-dir work_dirs/demo
 
 Two images with one stem (``a.jpg``, ``a.png``) write ``a_jpg.*`` and

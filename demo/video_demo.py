@@ -9,7 +9,7 @@ written (another container, a writer that does not open, no frame).
 
 Example::
 
-    python demo/video_demo.py tests/data/video/demo.mp4 \\
+    python demo/video_demo.py ../shared/data/video/demo.mp4 \\
         configs/smoke/hm2pn_w32_overfit_coco_128x96.py CHECKPOINT \\
         --out work_dirs/demo_video/demo.mp4 --max-frames 50
 """

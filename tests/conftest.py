@@ -3,8 +3,10 @@
 Every test is marked ``unit`` unless it is marked ``slow`` (or ``e2e``, which
 implies ``slow``): ``pytest -m unit`` is the fast loop, ``pytest`` runs all.
 
-The real sample data is in ``tests/data`` (``HM2PN_SHARED_DATA`` may point
-to another folder of the same layout), so no test skips for missing data.
+The real COCO, MPII and video samples are read from ``../shared/data``
+beside the repository (``HM2PN_SHARED_DATA`` may point to another folder of
+the same layout), the LSP subset from ``tests/data``. No test skips for
+missing data: a missing sample fails the test with its path.
 At the end of a run the skip reasons are summarised, and the run fails if a
 test skipped for any reason other than the known hardware- or
 build-dependent ones (:data:`ALLOWED_SKIPS`).
@@ -17,7 +19,7 @@ from typing import Callable, List, Tuple
 
 import pytest
 
-from tests.utils import REPO, SHARED_DATA, python_tool, run_tool
+from tests.utils import REPO, SHARED_DATA, TEST_DATA, python_tool, run_tool
 
 os.environ['HM2PN_SHARED_DATA'] = str(SHARED_DATA)
 os.environ.setdefault('HM2PN_OFFLINE', '1')  # tests never download weights
@@ -82,8 +84,9 @@ def sample_path(path: Path, what: str) -> Path:
     """
     if not path.exists():
         pytest.fail(
-            f'{what} not found at {path}: the repository ships it in tests/data; '
-            'HM2PN_SHARED_DATA, when set, must name a folder of the same layout'
+            f'{what} not found at {path}: put the sample data (coco/, mpii/, '
+            'video/) in ../shared/data beside the repository, or set '
+            'HM2PN_SHARED_DATA to a folder of that layout'
         )
     return path
 
@@ -113,7 +116,7 @@ def video_sample() -> Path:
 @pytest.fixture(scope='session')
 def lsp_samples() -> Path:
     """The 40-image Leeds Sports Pose subset in the original layout."""
-    root = SHARED_DATA / 'lsp'
+    root = TEST_DATA / 'lsp'
     sample_path(root / 'joints.mat', 'the LSP subset')
     return root
 

@@ -19,10 +19,12 @@ from torch import nn
 from hm2pn.utils.scalars import read_scalars  # noqa: F401  (re-exported)
 
 REPO = Path(__file__).resolve().parents[1]
-#: The real sample data (COCO, MPII, LSP subset, video): ``tests/data`` in
-#: the repository (see its README for sources and licences), or the folder
-#: ``HM2PN_SHARED_DATA`` names (same layout).
-SHARED_DATA = Path(os.environ.get('HM2PN_SHARED_DATA', REPO / 'tests' / 'data')).resolve()
+#: The real COCO, MPII and video samples: ``../shared/data`` beside the
+#: repository, or the folder ``HM2PN_SHARED_DATA`` names (same layout).
+SHARED_DATA = Path(os.environ.get('HM2PN_SHARED_DATA', REPO.parent / 'shared' / 'data')).resolve()
+#: The data the repository ships itself: the 40-image LSP subset
+#: (``tests/data/README.md`` gives its source and licence).
+TEST_DATA = REPO / 'tests' / 'data'
 COCO_METRIC_KEYS = (
     'coco/AP',
     'coco/AP .5',

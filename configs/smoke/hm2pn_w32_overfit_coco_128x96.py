@@ -1,6 +1,6 @@
 # Overfit check of the whole HM2PN pipeline (codec, coarse-to-fine head, HKM
 # loss, decode, flip test, CocoMetric): HM2PN-W32 at 128x96 from scratch on
-# the 4 real COCO samples (tests/data/coco, or HM2PN_SHARED_DATA), with
+# the 4 real COCO samples (../shared/data/coco, or HM2PN_SHARED_DATA), with
 # horizontal flips only (the flip test at evaluation needs the mirrored poses
 # learned too), evaluated with GT boxes on the same images (see docs/hm2pn.md,
 # "Overfit check", for the AP it reaches). DARK (unbiased) encoding/decoding:
@@ -8,7 +8,7 @@
 # thresholds need sub-cell accuracy.
 _base_ = ['../hm2pn_w32_coco_256x192.py']
 
-data_root = '{{$HM2PN_SHARED_DATA:tests/data}}/coco/'
+data_root = '{{$HM2PN_SHARED_DATA:../shared/data}}/coco/'
 train_cfg = dict(max_epochs=300, val_interval=50)
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=300, milestones=[260], gamma=0.1, by_epoch=True)

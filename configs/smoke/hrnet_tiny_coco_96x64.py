@@ -1,5 +1,5 @@
 # Smoke config: a narrow HRNet at 96x64 on the real COCO samples in
-# tests/data/coco (set HM2PN_SHARED_DATA to point elsewhere). Used by the
+# ../shared/data/coco (set HM2PN_SHARED_DATA to point elsewhere). Used by the
 # end-to-end, distributed and resume tests; trains in seconds on CPU.
 _base_ = [
     'mmpose::body_2d_keypoint/topdown_heatmap/coco/td-hm_hrnet-w32_8xb64-210e_coco-256x192.py',
@@ -8,7 +8,7 @@ _base_ = [
 custom_hooks = [*_base_.custom_hooks, *_base_.reliability_hooks]
 visualizer = _base_.hm2pn_visualizer
 
-data_root = '{{$HM2PN_SHARED_DATA:tests/data}}/coco/'
+data_root = '{{$HM2PN_SHARED_DATA:../shared/data}}/coco/'
 train_cfg = dict(max_epochs=2, val_interval=1)
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=2, milestones=[1], gamma=0.1, by_epoch=True)

@@ -3,7 +3,7 @@
 PCKh normalises by the head segment length. MPII's official evaluation
 approximates it as 0.6 x the diagonal of the annotated head box, and MMPose's
 ``MpiiDataset`` reads those boxes from ``headbox_file``. Where the boxes are
-missing (e.g. the 5 real samples in ``tests/data/mpii``), this module
+missing (e.g. the 5 real samples in ``../shared/data/mpii``), this module
 writes a ``.mat`` of the same layout from the keypoints: a square centred
 between upper neck (index 8) and head top (index 9) whose diagonal is
 ``L / 0.6``, with ``L`` = the neck-to-head-top distance, so the dataset's

@@ -87,7 +87,7 @@ def shrink(cfg: Config, samples: Path, work_dir: Path) -> None:
 
     Args:
         cfg: A zoo config (COCO or MPII), changed in place.
-        samples: ``tests/data/coco`` or ``tests/data/mpii``.
+        samples: ``../shared/data/coco`` or ``../shared/data/mpii``.
         work_dir: Where logs (and for MPII the derived head boxes) go.
     """
     old = cfg.codec

@@ -78,7 +78,7 @@ def full(tmp_path_factory) -> ModuleType:
 
 @pytest.fixture(scope='module')
 def coco_image(coco_samples: Path) -> str:
-    """A real COCO val2017 image of the sample data (``tests/data/coco``)."""
+    """A real COCO val2017 image of the sample data (``../shared/data/coco``)."""
     return str(sorted(coco_samples.glob('**/*.jpg'))[0])
 
 
