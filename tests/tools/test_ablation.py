@@ -35,12 +35,14 @@ def tiny_config(folder, name):
     return str(path)
 
 
-def write_run(work, name, seed, fine, coarse=None):
+def write_run(work, name, seed, fine, coarse=None, **provenance):
     run = work / name / f'seed{seed}'
     run.mkdir(parents=True)
     options = [f'randomness.seed={seed}']
     digest = ablation.recipe_digest(tiny_config(work, name), options)
-    record = dict(config=f'{name}.py', seed=seed, fine=fine, options=options, recipe=digest)
+    record = dict(
+        config=f'{name}.py', seed=seed, fine=fine, options=options, recipe=digest, **provenance
+    )
     if coarse is not None:
         record['coarse'] = coarse
     (run / 'metrics.json').write_text(json.dumps(record))
@@ -180,12 +182,17 @@ def test_kept_records_skip_matching_and_rerun_changed(tmp_path, monkeypatch):
     record['options'] = options
     kept_file.write_text(json.dumps(record))
     results = ablation.load_results(tmp_path / 'work', [HRNET_LSP], kept)
-    assert results == ({'hrnet_lsp_128x96': {3: {'lsp/PCK': 0.5}}}, [])
+    # a record without any CPU model (older than the field) reads as unknown
+    assert results == (
+        {'hrnet_lsp_128x96': {3: {'lsp/PCK': 0.5}}},
+        [],
+        {3: {'hrnet_lsp_128x96': 'unknown'}},
+    )
     # a record whose digest is not what its config gives now is left out, named
     record['recipe'] = 'feedbeef0000'
     kept_file.write_text(json.dumps(record))
-    results, excluded = ablation.load_results(None, [HRNET_LSP], kept)
-    assert results == {} and len(excluded) == 1
+    results, excluded, cpus = ablation.load_results(None, [HRNET_LSP], kept)
+    assert results == {} and len(excluded) == 1 and cpus == {}
     assert 'seed3.json of hrnet_lsp_128x96: recipe feedbeef0000' in excluded[0]
     # the config changed since (here: the budget): trained again
     args.epochs = 3
@@ -400,6 +407,7 @@ def test_resumed_record_keeps_the_commit_of_its_first_start(tmp_path, monkeypatc
     real = ablation.provenance
     commits = iter(['aaa1111', 'bbb2222', 'bbb2222'])
     monkeypatch.setattr(ablation, 'provenance', lambda: {**real(), 'commit': next(commits)})
+    monkeypatch.setattr(ablation, 'cpu_model', lambda: 'CPU A')
 
     def interrupted(cmd: list, log_file: Path) -> None:
         FakeTools()(cmd, log_file)
@@ -409,6 +417,8 @@ def test_resumed_record_keeps_the_commit_of_its_first_start(tmp_path, monkeypatc
     with pytest.raises(subprocess.CalledProcessError):
         ablation.run_one(HRNET_LSP, 0, run, args, 29500)
     assert json.loads((run / 'train_started.json').read_text())['commit'] == 'aaa1111'
+    # resumed on another machine: both CPU models are kept, in order
+    monkeypatch.setattr(ablation, 'cpu_model', lambda: 'CPU B')
     fake = FakeTools()
     monkeypatch.setattr(ablation, 'execute', fake)
     ablation.run_one(HRNET_LSP, 0, run, args, 29500)
@@ -416,6 +426,36 @@ def test_resumed_record_keeps_the_commit_of_its_first_start(tmp_path, monkeypatc
     record = json.loads((tmp_path / 'kept/hrnet_lsp_128x96/seed0.json').read_text())
     assert record['resumed'] is True
     assert (record['commit'], record['resumed_at_commit']) == ('aaa1111', 'bbb2222')
+    assert record['train_cpu'] == ['CPU A', 'CPU B'] and record['cpu'] == 'CPU B'
+    assert ablation.training_cpu(record) == 'CPU A + CPU B'
+    assert not (run / 'train_started.json.tmp').exists()
+
+
+@pytest.mark.unit
+def test_report_names_the_cpu_models_of_each_seed(tmp_path):
+    for seed, cpus in enumerate([('A', 'A'), ('B', 'B'), ('A', 'B'), ('A', 'A')]):
+        for name, cpu in zip(('hrnet', 'hm2pn'), cpus):
+            # seed 3: older records, only the CPU of the evaluation
+            write_run(
+                tmp_path,
+                name,
+                seed,
+                {'lsp/PCK': 0.5},
+                cpu=cpu,
+                **({} if seed == 3 else {'train_cpu': [cpu]}),
+            )
+    configs = [tiny_config(tmp_path, 'hrnet'), tiny_config(tmp_path, 'hm2pn')]
+    text = ablation.write_report(tmp_path, configs, 'hrnet', ['PCK'], tmp_path / 'r.md')
+    assert (
+        'CPU model per seed (a paired difference compares runs of one '
+        'seed): seeds 0, 3: A; seed 1: B; seed 2: hrnet on A, hm2pn on B (not one CPU model).'
+    ) in text
+    # one model for every run: one short line
+    for seed in (1, 2):
+        for name in ('hrnet', 'hm2pn'):
+            (tmp_path / name / f'seed{seed}/metrics.json').unlink()
+    text = ablation.write_report(tmp_path, configs, 'hrnet', ['PCK'], tmp_path / 'r.md')
+    assert 'All runs on A.' in text and 'per seed' not in text
 
 
 @pytest.mark.unit

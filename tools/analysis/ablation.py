@@ -21,8 +21,9 @@ started on the same work dir share the runs instead of repeating them:
    ``<name> [coarse]``;
 3. writes ``metrics.json``, and with ``--results DIR`` a copy of the
    record (metrics, options, recipe digest, commit and the tracked files
-   that differed from it when training first started, machine and CPU
-   model, whether training was resumed and at which commit; paths
+   that differed from it when training first started, machine, the CPU
+   model of every start of the training and of the evaluation, whether
+   training was resumed and at which commit; paths
    relative to the work dir) in ``DIR/<config name>/seed<S>.json``. That
    folder is meant to be committed: a study continued on another machine
    (or in a fresh clone) skips the runs recorded there whose recipe digest
@@ -32,9 +33,10 @@ Then (and with ``--report-only`` alone) it writes ``WORK_DIR/study.md``:
 per metric, mean +- std over seeds per config and the paired difference to
 the baseline (the first config, or ``--baseline``) over the seeds both have,
 with its t-based 95 % confidence interval (bold where it excludes zero) and
-the number of pairs; the fine - coarse decoding difference of the same
-checkpoints; per-joint rows when the metric reports them
-(``<prefix>/PCK/<joint>``); a "Resolved" list of every difference whose
+the number of pairs; the CPU model each seed's runs ran on (a paired
+difference is only as paired as its two runs' machines); the fine - coarse
+decoding difference of the same checkpoints; per-joint rows when the metric reports
+them (``<prefix>/PCK/<joint>``); a "Resolved" list of every difference whose
 interval excludes zero (per-joint ones counted apart, beside the number
 expected by chance); and ``WORK_DIR/study.png``. The report reads the
 runs of ``WORK_DIR`` and of ``--results``, and leaves out (naming them) the
@@ -397,12 +399,22 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
         start = time.time()
         # the code that trains, not the tree at evaluation; a resumed run
         # keeps the provenance of its first start and notes the resuming commit
-        code = {k: v for k, v in provenance().items() if k in TRAIN_PROVENANCE}
+        code: Dict[str, Any] = {k: v for k, v in provenance().items() if k in TRAIN_PROVENANCE}
+        code['train_cpu'] = [cpu_model()]
         started = run_dir / 'train_started.json'
         if resume and started.is_file():
-            code = {**json.loads(started.read_text()), 'resumed_at_commit': code['commit']}
+            first = json.loads(started.read_text())
+            # every CPU model the training ran on, in order of first use
+            cpus = list(dict.fromkeys([*first.get('train_cpu', ['not recorded']), cpu_model()]))
+            if cpus != first.get('train_cpu'):
+                # replaced whole: a crash leaves the old file, not half a new one
+                partial = started.with_suffix('.json.tmp')
+                partial.write_text(json.dumps({**first, 'train_cpu': cpus}))
+                os.replace(partial, started)
+            code = {**first, 'train_cpu': cpus, 'resumed_at_commit': code['commit']}
         elif resume:
             code['resumed_at_commit'] = code['commit']
+            code['train_cpu'] = ['not recorded', *code['train_cpu']]
         else:
             started.write_text(json.dumps(code))
         execute(
@@ -453,7 +465,9 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
         **provenance(),
     )
     # commit and dirty flag of the training (older train_done files lack them)
-    record.update({k: info[k] for k in (*TRAIN_PROVENANCE, 'resumed_at_commit') if k in info})
+    record.update(
+        {k: info[k] for k in (*TRAIN_PROVENANCE, 'resumed_at_commit', 'train_cpu') if k in info}
+    )
     if 'commit' in info and 'dirty_files' not in info:
         del record['dirty_files']  # not known for that training
     for kind, opts in evals.items():
@@ -477,22 +491,33 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
 
 # ---------------------------------------------------------------- report
 Results = Dict[str, Dict[int, Dict[str, float]]]
+#: ``{seed: {config name: CPU model(s) its training ran on}}``
+Cpus = Dict[int, Dict[str, str]]
+
+
+def training_cpu(record: Dict[str, Any]) -> str:
+    """The CPU model(s) a run trained on, joined by ``+`` when a resumed
+    training moved between models; records made before training CPUs were
+    kept give the CPU of their evaluation."""
+    return ' + '.join(record.get('train_cpu') or [record.get('cpu', 'unknown')])
 
 
 def load_results(
     work_dir: Optional[Path], configs: Sequence[str], kept: Optional[Path] = None
-) -> Tuple[Results, List[str]]:
+) -> Tuple[Results, List[str], Cpus]:
     """Finished runs of ``configs`` in ``work_dir`` and in ``kept`` (which
     win), checked against the configs as they are now.
 
     Returns:
-        ``({name: {seed: metrics}}, excluded)``: coarse decodings as
-        ``name [coarse]``; ``excluded`` names each record left out because
-        its recipe digest is not what its config and options give now (the
-        config changed since the run) or it has none.
+        ``({name: {seed: metrics}}, excluded, {seed: {name: cpu}})``: coarse
+        decodings as ``name [coarse]``; ``excluded`` names each record left
+        out because its recipe digest is not what its config and options
+        give now (the config changed since the run) or it has none; the last
+        holds the CPU model each kept run trained on (:func:`training_cpu`).
     """
     results: Results = {}
     excluded: List[str] = []
+    cpus: Cpus = {}
     digests: Dict[Tuple[str, Tuple[str, ...]], str] = {}
     for config in configs:
         name = run_name(config)
@@ -513,9 +538,40 @@ def load_results(
                 continue
             seed = int(record['seed'])
             results.setdefault(name, {})[seed] = record['fine']
+            cpus.setdefault(seed, {})[name] = training_cpu(record)
             if 'coarse' in record:
                 results.setdefault(name + COARSE, {})[seed] = record['coarse']
-    return results, excluded
+    return results, excluded, cpus
+
+
+def cpu_lines(cpus: Cpus, names: Sequence[str]) -> List[str]:
+    """Markdown lines naming the CPU model the runs of each seed ran on
+    (:func:`training_cpu`), and each seed whose runs did not all run on one
+    model (its paired differences then also compare machines)."""
+    if not cpus:
+        return []
+    models = {cpu for runs in cpus.values() for cpu in runs.values()}
+    if len(models) == 1:
+        return [f'All runs on {models.pop()}.', '']
+    seeds_of: Dict[str, List[int]] = {}
+    mixed = []
+    for seed in sorted(cpus):
+        runs = cpus[seed]
+        if len(set(runs.values())) == 1:
+            seeds_of.setdefault(next(iter(runs.values())), []).append(seed)
+        else:
+            on = ', '.join(f'{n} on {runs[n]}' for n in names if n in runs)
+            mixed.append(f'seed {seed}: {on} (not one CPU model)')
+    parts = [
+        f'seed{"s" if len(s) > 1 else ""} {", ".join(map(str, s))}: {cpu}'
+        for cpu, s in seeds_of.items()
+    ]
+    return [
+        'CPU model per seed (a paired difference compares runs of one seed): '
+        + '; '.join(parts + mixed)
+        + '.',
+        '',
+    ]
 
 
 def find_key(metrics: Dict[str, float], metric: str) -> Optional[str]:
@@ -804,6 +860,7 @@ def report_tables(
     names: Sequence[str],
     baseline: str,
     metrics: Sequence[str],
+    cpus: Optional[Cpus] = None,
 ) -> List[str]:
     """Markdown lines of the report: legend, summary, fine - coarse and
     per-joint tables (what ``--update-doc`` writes into a document)."""
@@ -816,6 +873,7 @@ def report_tables(
     all_names = [x for n in names for x in (n, n + COARSE)]
     present = [m for m in metrics if any(metric_values(results, n, m) for n in results)]
     lines += summary_table(results, all_names, baseline, present) + ['']
+    lines += cpu_lines(cpus or {}, names)
     coarse = coarse_table(results, names, present)
     if coarse:
         lines += ['FineNet: fine - coarse decoding, same checkpoints:', ''] + coarse + ['']
@@ -836,11 +894,13 @@ def write_report(
 ) -> str:
     """Write the Markdown report and the plot; return the Markdown."""
     names = [run_name(c) for c in configs]
-    results, excluded = load_results(work_dir, configs, kept)
+    results, excluded, cpus = load_results(work_dir, configs, kept)
     for line in excluded:
         print(f'warning: left out {line}', file=sys.stderr)
     out_md.parent.mkdir(parents=True, exist_ok=True)
-    lines = ['# Study results', ''] + report_tables(results, excluded, names, baseline, metrics)
+    lines = ['# Study results', ''] + report_tables(
+        results, excluded, names, baseline, metrics, cpus
+    )
     present = [m for m in metrics if any(metric_values(results, n, m) for n in results)]
     if present:
         plot(results, names, baseline, present[0], out_md.with_suffix('.png'))
@@ -864,9 +924,9 @@ def render_block(arguments: str) -> str:
         raise SystemExit(f'error: a report block needs configs and --results: {arguments!r}')
     configs = [str(ROOT / c) for c in args.configs]
     baseline = run_name(args.baseline) if args.baseline else run_name(configs[0])
-    results, excluded = load_results(None, configs, ROOT / args.results)
+    results, excluded, cpus = load_results(None, configs, ROOT / args.results)
     names = [run_name(c) for c in configs]
-    return '\n'.join(report_tables(results, excluded, names, baseline, args.metrics))
+    return '\n'.join(report_tables(results, excluded, names, baseline, args.metrics, cpus))
 
 
 def update_doc(path: Path) -> int:
