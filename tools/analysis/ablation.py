@@ -35,10 +35,10 @@ the baseline (the first config, or ``--baseline``) over the seeds both have,
 with its t-based 95 % confidence interval (bold where it excludes zero) and
 the number of pairs; the CPU model each seed's runs ran on (a paired
 difference is only as paired as its two runs' machines); the fine - coarse
-decoding difference of the same checkpoints; per-joint rows when the metric reports
-them (``<prefix>/PCK/<joint>``); a "Resolved" list of every difference whose
-interval excludes zero (per-joint ones counted apart, beside the number
-expected by chance); and ``WORK_DIR/study.png``. The report reads the
+decoding difference of the same checkpoints; per-joint rows when the
+metric reports them (``<prefix>/PCK/<joint>``); a "Resolved" list of every
+difference whose interval excludes zero (per-joint ones counted apart,
+beside the number expected by chance); and ``WORK_DIR/study.png``. The report reads the
 runs of ``WORK_DIR`` and of ``--results``, and leaves out (naming them) the
 records whose recipe digest differs from what their config gives now.
 
@@ -403,14 +403,16 @@ def _run_one(config: str, seed: int, run_dir: Path, args: argparse.Namespace, po
         code['train_cpu'] = [cpu_model()]
         started = run_dir / 'train_started.json'
         if resume and started.is_file():
+            from hm2pn.engine import AtomicLocalBackend
+
             first = json.loads(started.read_text())
             # every CPU model the training ran on, in order of first use
-            cpus = list(dict.fromkeys([*first.get('train_cpu', ['not recorded']), cpu_model()]))
+            cpus = list(
+                dict.fromkeys([*first.get('train_cpu', ['not recorded']), *code['train_cpu']])
+            )
             if cpus != first.get('train_cpu'):
                 # replaced whole: a crash leaves the old file, not half a new one
-                partial = started.with_suffix('.json.tmp')
-                partial.write_text(json.dumps({**first, 'train_cpu': cpus}))
-                os.replace(partial, started)
+                AtomicLocalBackend().put(json.dumps({**first, 'train_cpu': cpus}).encode(), started)
             code = {**first, 'train_cpu': cpus, 'resumed_at_commit': code['commit']}
         elif resume:
             code['resumed_at_commit'] = code['commit']
